@@ -1,0 +1,71 @@
+# Everything runs from here. The two set-up commands on a fresh machine are `make local` and `make test`.
+#
+# Python: the Lambda runtime is python3.13, so the venv uses Python 3.13 from pyenv when pyenv has one,
+# and falls back to `python3` (with a warning) otherwise. SAM CLI lives in its own venv because it hard-pins
+# boto3, pydantic and cfn-lint versions that would otherwise drag the project's libraries back.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+SAM_VENV  ?= .venv-sam
+SAM_CLI_VERSION := 1.170.0
+export AWS_DEFAULT_REGION ?= ap-south-1
+export SAM_CLI_TELEMETRY := 0
+
+PY313 := $(shell scripts/find-python 3.13)
+PY     := $(VENV)/bin/python
+ASL_FILES := $(wildcard statemachines/*.asl.json)
+SAM    := $(SAM_VENV)/bin/sam
+# sam build validates that the runtime's interpreter is on PATH.
+SAM_PATH := $(dir $(PY313)):$(PATH)
+
+.PHONY: help venv local test lint unit build deploy clean bench
+
+help: ## list targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
+	@echo "venv: $(PY313)"
+	$(PY313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The layer's package and the local stack import from the checkout, as the Lambda layer would provide them.
+	printf '%s\n' "$(CURDIR)/layers/common" "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/paybridge-checkout.pth"
+	touch $@
+
+$(SAM_VENV)/.stamp:
+	$(PY313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+venv: $(VENV)/.stamp $(SAM_VENV)/.stamp ## create both venvs (project, SAM CLI)
+
+local: $(VENV)/.stamp ## run the whole system locally (emulated AWS + simulated Juspay); Ctrl-C stops
+	$(PY) -m paybridge_local
+
+lint: $(VENV)/.stamp $(SAM_VENV)/.stamp ## ruff, mypy, cfn-lint, sam validate --lint, statelint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
+	$(if $(ASL_FILES),$(VENV)/bin/statelint --ignore=FLOAT $(ASL_FILES),@echo "statelint: no state machine definitions")
+
+unit: $(VENV)/.stamp ## pytest only (all suites, with the coverage floor)
+	$(PY) -m pytest
+
+test: lint unit ## every check: lint, types, template, state machines, all test suites
+
+build: $(SAM_VENV)/.stamp ## sam build (arm64, python3.13)
+	PATH="$(SAM_PATH)" $(SAM) build
+
+deploy: build ## sam deploy --config-env $(ENV) (ENV=dev|prod)
+	$(SAM) deploy --config-env $(or $(ENV),dev)
+
+bench: $(VENV)/.stamp ## benchmarks (ratios against a baseline measured in the same run)
+	$(PY) -m bench
+
+clean: ## remove venvs, build output and local state
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .coverage

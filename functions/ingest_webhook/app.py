@@ -1,0 +1,81 @@
+"""POST /webhooks/juspay: Juspay's webhooks in. Thin: wiring, then ``paybridge.logic.ingest_webhook``."""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, register_error_handlers, request_body
+from paybridge.auth import credentials_from_secret
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.webhook_events import WebhookEventsRepository
+from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
+from paybridge.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    settings: Settings
+    repository: WebhookEventsRepository
+    publisher: EventPublisher
+    persistence: DynamoDBPersistenceLayer
+    idempotency_config: IdempotencyConfig
+
+
+@functools.cache
+def _runtime() -> _Runtime:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    dynamodb = session.client("dynamodb")
+    return _Runtime(
+        settings=settings,
+        repository=WebhookEventsRepository(
+            dynamodb, settings.webhook_events_table, retention=timedelta(days=settings.webhook_retention_days)
+        ),
+        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+        persistence=DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb),
+        idempotency_config=make_idempotency_config(settings.webhook_dedup_seconds),
+    )
+
+
+@app.post("/webhooks/juspay")
+def receive_webhook() -> Response[str]:
+    """Answers 200 only once the event is recorded and on the bus."""
+    runtime = _runtime()
+    secret = parameters.get_secret(
+        runtime.settings.webhook_secret_name, transform="json", max_age=runtime.settings.secret_max_age_s
+    )
+    deps = IngestDependencies(
+        credentials=credentials_from_secret(secret),
+        repository=runtime.repository,
+        publisher=runtime.publisher,
+        persistence=runtime.persistence,
+        idempotency_config=runtime.idempotency_config,
+        clock=lambda: datetime.now(UTC),
+        sleep=time.sleep,
+    )
+    result = ingest_webhook(app.current_event.headers, request_body(app.current_event), deps)
+    return json_response(200, {"status": result.status, "id": result.event_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    _runtime().idempotency_config.register_lambda_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,69 @@
+"""Configuration: built once per container from the environment by a handler, then passed down.
+
+Logic modules never read the environment; they receive what they need as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JuspayConfig(BaseModel):
+    """How to reach Juspay's server-to-server API. The API key itself is fetched from Secrets Manager."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str = "https://sandbox.juspay.in"
+    merchant_id: str = ""
+    api_version: str = "2023-06-30"
+    #: Name or ARN of the Secrets Manager secret holding the API key (plain string or {"api_key": ...}).
+    api_key_secret_name: str = ""
+    connect_timeout_s: float = 3.05
+    read_timeout_s: float = 10.0
+    max_retries: int = 3
+
+
+class Settings(BaseModel):
+    """Everything a function needs to know about its deployment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_bus_name: str = ""
+    webhook_events_table: str = ""
+    idempotency_table: str = ""
+    webhook_secret_name: str = ""
+    #: How long a received webhook is kept (DynamoDB TTL).
+    webhook_retention_days: int = Field(default=90, ge=1)
+    #: How long a webhook id is remembered for de-duplication.
+    webhook_dedup_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    #: Cache lifetime of secrets read through Powertools Parameters.
+    secret_max_age_s: int = Field(default=300, ge=0)
+    juspay: JuspayConfig = JuspayConfig()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Reads the variables the template sets on every function."""
+        e = os.environ if env is None else env
+
+        def opt_int(name: str, default: int) -> int:
+            raw = e.get(name, "")
+            return int(raw) if raw.strip() else default
+
+        return cls(
+            event_bus_name=e.get("EVENT_BUS_NAME", ""),
+            webhook_events_table=e.get("WEBHOOK_EVENTS_TABLE", ""),
+            idempotency_table=e.get("IDEMPOTENCY_TABLE", ""),
+            webhook_secret_name=e.get("WEBHOOK_SECRET_NAME", ""),
+            webhook_retention_days=opt_int("WEBHOOK_RETENTION_DAYS", 90),
+            webhook_dedup_seconds=opt_int("WEBHOOK_DEDUP_SECONDS", 7 * 24 * 3600),
+            secret_max_age_s=opt_int("SECRET_MAX_AGE_SECONDS", 300),
+            juspay=JuspayConfig(
+                base_url=e.get("JUSPAY_BASE_URL", "https://sandbox.juspay.in"),
+                merchant_id=e.get("JUSPAY_MERCHANT_ID", ""),
+                api_version=e.get("JUSPAY_API_VERSION", "2023-06-30"),
+                api_key_secret_name=e.get("JUSPAY_API_KEY_SECRET_NAME", ""),
+            ),
+        )

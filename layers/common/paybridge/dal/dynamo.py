@@ -1,0 +1,29 @@
+"""Small helpers shared by the repositories: typed (de)serialisation with Decimal numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values (str, int, Decimal, bool, None, dict, list) → DynamoDB attribute values."""
+    return {key: _serializer.serialize(value) for key, value in values.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values → Python values (numbers come back as ``Decimal``)."""
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ``ClientError`` (empty for anything else)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""

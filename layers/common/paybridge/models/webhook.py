@@ -1,0 +1,141 @@
+"""Juspay's webhook envelope: ``{id, event_name, date_created, content: {order|txn|mandate|...}}``.
+
+Tolerant by design: unknown fields are kept, ids sent as numbers are accepted, unknown event names pass
+through. Only what ingestion cannot work without (``id``, ``event_name``, an object body) is required.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from paybridge import jsonutil
+from paybridge.errors import BadRequestError
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list | bool):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+class WebhookEnvelope(BaseModel):
+    """The envelope of one webhook delivery."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, max_length=256)
+    event_name: str = Field(min_length=1, max_length=256)
+    date_created: str | None = None
+    content: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", "event_name", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        # Juspay's older payloads send some ids as numbers; keep them as their exact text.
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("date_created", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_object(cls, value: Any) -> Any:
+        # A missing or null content is tolerated (nothing to extract); a scalar is not an object.
+        return {} if value is None else value
+
+    # ---- what the bus needs to route on, from whichever block the event carries -------------------------
+    def _block(self, name: str) -> dict[str, Any]:
+        block = self.content.get(name)
+        return block if isinstance(block, dict) else {}
+
+    @property
+    def order(self) -> dict[str, Any]:
+        """``content.order`` (order events), or ``{}``."""
+        return self._block("order")
+
+    @property
+    def order_id(self) -> str | None:
+        """The merchant's order id, from the order, txn or mandate block."""
+        for name in ("order", "txn", "mandate", "notification"):
+            found = _as_text(self._block(name).get("order_id"))
+            if found:
+                return found
+        return None
+
+    @property
+    def customer_id(self) -> str | None:
+        """The merchant's customer id, where the event names one."""
+        for name in ("order", "mandate", "txn"):
+            found = _as_text(self._block(name).get("customer_id"))
+            if found:
+                return found
+        return None
+
+    @property
+    def status(self) -> str | None:
+        """The status the event reports (order status, txn status, mandate status, ...)."""
+        candidates = (
+            self.order.get("status"),
+            self._block("txn").get("status"),
+            self._block("mandate").get("mandate_status"),
+            self._block("mandate").get("status"),
+            self._block("notification").get("status"),
+        )
+        return next((text for text in map(_as_text, candidates) if text), None)
+
+    @property
+    def transaction_count(self) -> int:
+        """Transactions in the order: ``len(txn_list)`` for split payments, 1 for ``txn_detail``, else 0."""
+        txn_list = self.order.get("txn_list")
+        if isinstance(txn_list, list):
+            return len(txn_list)
+        return 1 if isinstance(self.order.get("txn_detail"), dict) else 0
+
+
+def parse_webhook_body(raw: bytes) -> tuple[WebhookEnvelope, dict[str, Any]]:
+    """Parses a delivery body. Returns the envelope and the exact JSON object received.
+
+    Raises ``BadRequestError`` naming what is wrong: not UTF-8 JSON, not an object, a required field missing.
+    Numbers are parsed as ``Decimal`` so no amount ever passes through a float.
+    """
+    try:
+        document = jsonutil.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequestError("body is not valid JSON") from exc
+    if not isinstance(document, dict):
+        raise BadRequestError(f"body must be a JSON object, got {type(document).__name__}")
+    missing = [name for name in ("id", "event_name") if _as_text(document.get(name)) is None]
+    if missing:
+        raise BadRequestError(
+            f"missing required field(s): {', '.join(missing)}", details={"missing": missing}
+        )
+    if not isinstance(document.get("content", {}) or {}, dict):
+        raise BadRequestError("field 'content' must be a JSON object", details={"field": "content"})
+    try:
+        envelope = WebhookEnvelope.model_validate(document)
+    except ValueError as exc:
+        raise BadRequestError("webhook envelope is invalid", details={"errors": _field_errors(exc)}) from exc
+    return envelope, document
+
+
+def _field_errors(exc: ValueError) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return [".".join(str(p) for p in e.get("loc", ())) + ": " + str(e.get("msg")) for e in errors()]
+    return [str(exc)]
+
+
+def canonical_sha256(document: Any) -> str:
+    """A hash of the JSON document independent of key order and whitespace (so re-serialised duplicates
+    of one event are recognised as the same body)."""
+    canonical = jsonutil.dumps(document, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

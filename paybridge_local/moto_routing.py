@@ -1,0 +1,131 @@
+"""The one place that reaches into moto's internals (moto is pinned exactly for this reason).
+
+moto cannot run Lambda code without Docker, and an EventBridge rule with a Lambda or Step Functions target
+makes ``put_events`` fail. This module patches three moto methods so that:
+
+* an EventBridge target that is a Lambda function is invoked asynchronously in-process (the real handler);
+* a target that is a state machine starts an execution of it;
+* ``lambda:Invoke`` (from boto3 or from a running state machine) calls the real handler synchronously.
+
+Everything else is left to moto. ``install`` and ``uninstall`` are idempotent and restore the originals.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+from moto.awslambda.models import LambdaBackend
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.events.models import Rule
+from moto.events.utils import EventMessageType, EventTemplateParser
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
+
+from paybridge_local.lambdas import FunctionError, LambdaRuntime, dumps_payload
+
+_originals: dict[str, Callable[..., Any]] = {}
+_runtime: LambdaRuntime | None = None
+
+
+def install(runtime: LambdaRuntime) -> None:
+    """Routes Lambda and state machine work to ``runtime`` (replacing any previous runtime)."""
+    global _runtime
+    _runtime = runtime
+    if _originals:
+        return
+    _originals["send_to_targets"] = Rule.send_to_targets
+    _originals["invoke"] = LambdaBackend.invoke
+    _originals["invoke_simple"] = LambdaSimpleBackend.invoke
+    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    LambdaBackend.invoke = _invoke  # type: ignore[method-assign]
+    LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Restores moto's own behaviour."""
+    global _runtime
+    if _originals:
+        Rule.send_to_targets = _originals.pop("send_to_targets")  # type: ignore[method-assign]
+        LambdaBackend.invoke = _originals.pop("invoke")  # type: ignore[method-assign]
+        LambdaSimpleBackend.invoke = _originals.pop("invoke_simple")  # type: ignore[method-assign]
+    _runtime = None
+
+
+def _routed(arn: str) -> bool:
+    return ":lambda:" in arn or ":states:" in arn
+
+
+def target_input(target: dict[str, Any], original: EventMessageType) -> Any:
+    """What EventBridge hands a target: the event (ISO time), its InputPath part, or a transformed input."""
+    event: Any = copy.deepcopy(original)
+    if isinstance(event.get("time"), int | float):
+        event["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(event["time"]))
+    if "InputTransformer" in target:
+        transformer = target["InputTransformer"]
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    if "Input" in target:
+        return json.loads(target["Input"])
+    path = target.get("InputPath")
+    if path:
+        # Only the simple "$.a.b" form: what a rule in this template may use.
+        value: Any = event
+        for part in path.removeprefix("$").strip(".").split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+    return event
+
+
+def _send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
+    routed = [t for t in self.targets if _routed(t["Arn"])]
+    if routed and _runtime is not None and self.event_pattern.matches_event(original_event):
+        for target in routed:
+            payload = target_input(target, original_event)
+            if ":lambda:" in target["Arn"]:
+                dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+                _runtime.invoke_async(target["Arn"], payload, dead_letter_arn=dead_letter)
+            else:
+                _start_execution(target["Arn"], payload, original_event)
+    others = [t for t in self.targets if not _routed(t["Arn"])]
+    if others:
+        clone = copy.copy(self)
+        clone.targets = others
+        _originals["send_to_targets"](clone, original_event, transform_input)
+
+
+def _start_execution(state_machine_arn: str, payload: Any, event: EventMessageType) -> None:
+    parts = state_machine_arn.split(":")
+    backend = stepfunctions_backend(parts[4], parts[3])
+    backend.start_execution(state_machine_arn, name=f"evt-{event['id']}", execution_input=json.dumps(payload))
+
+
+def _invoke(
+    self: LambdaBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> str | bytes | None:
+    runtime = _runtime
+    if runtime is None or runtime.provisioned.function_by_name(function_name) is None:
+        original = _originals["invoke_simple" if isinstance(self, LambdaSimpleBackend) else "invoke"]
+        result: str | bytes | None = original(self, function_name, qualifier, body, headers, response_headers)
+        return result
+    event = json.loads(body) if body else {}
+    if headers.get("X-Amz-Invocation-Type") == "Event":
+        runtime.invoke_async(function_name, event)
+        return b""
+    try:
+        payload = dumps_payload(runtime.invoke(function_name, event))
+    except FunctionError as exc:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        payload = dumps_payload(exc.payload)
+    response_headers["Content-Length"] = str(len(payload))
+    return payload

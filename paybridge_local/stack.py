@@ -1,0 +1,136 @@
+"""Assembles the local stack: resources from the template, handlers routed in-process, local settings.
+
+Used by ``make local`` (moto in server mode, real HTTP) and by the test suites (moto in-process), so both
+run the same provisioning and routing code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from paybridge_local import moto_routing
+from paybridge_local.lambdas import LambdaRuntime, environment_for
+from paybridge_local.provision import Provisioned, provision
+from paybridge_local.template import parse_parameter_overrides
+
+#: The queue the local stack adds (not part of the template) so a person or a test can see every event
+#: that reached the bus.
+EVENT_TAP = "LocalEventTap"
+
+#: Environment every in-process handler gets locally: no X-Ray daemon here.
+RUNTIME_ENV = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false"}
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """Ports, credentials and overrides of the local stack; every value has a documented default."""
+
+    region: str = "ap-south-1"
+    aws_port: int = 5055
+    api_port: int = 3000
+    juspay_port: int = 4010
+    access_key: str = "testing"
+    secret_key: str = "testing"
+    webhook_username: str = "juspay-local"
+    webhook_password: str = "local-webhook-password"
+    juspay_api_key: str = "sim_test_api_key"
+    juspay_merchant_id: str = "paybridge_local"
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LocalSettings:
+        """Reads ``AWS_DEFAULT_REGION``, ``LOCAL_*`` and ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``."""
+        e = os.environ if env is None else env
+        d = cls()
+        return cls(
+            region=e.get("AWS_DEFAULT_REGION") or d.region,
+            aws_port=int(e.get("LOCAL_AWS_PORT") or d.aws_port),
+            api_port=int(e.get("LOCAL_API_PORT") or d.api_port),
+            juspay_port=int(e.get("LOCAL_JUSPAY_PORT") or d.juspay_port),
+            access_key=e.get("AWS_ACCESS_KEY_ID") or d.access_key,
+            secret_key=e.get("AWS_SECRET_ACCESS_KEY") or d.secret_key,
+            webhook_username=e.get("LOCAL_WEBHOOK_USERNAME") or d.webhook_username,
+            webhook_password=e.get("LOCAL_WEBHOOK_PASSWORD") or d.webhook_password,
+            juspay_api_key=e.get("LOCAL_JUSPAY_API_KEY") or d.juspay_api_key,
+            juspay_merchant_id=e.get("LOCAL_JUSPAY_MERCHANT_ID") or d.juspay_merchant_id,
+            parameter_overrides=parse_parameter_overrides(e.get("LOCAL_PARAMETER_OVERRIDES")),
+        )
+
+    def template_parameters(self) -> dict[str, str]:
+        """Template parameters for the local stack: the simulator as Juspay, then the user's overrides."""
+        return {
+            "JuspayBaseUrl": f"http://127.0.0.1:{self.juspay_port}",
+            "JuspayMerchantId": self.juspay_merchant_id,
+            **self.parameter_overrides,
+        }
+
+    def secret_values(self) -> dict[str, str]:
+        """Values of the template's secrets locally (on AWS they are generated or set by the merchant)."""
+        return {
+            "WebhookCredentialsSecret": json.dumps(
+                {"username": self.webhook_username, "password": self.webhook_password}
+            ),
+            "JuspayApiKeySecret": json.dumps({"api_key": self.juspay_api_key}),
+        }
+
+
+@dataclass
+class LocalStack:
+    """A provisioned stack with its handler runtime installed."""
+
+    provisioned: Provisioned
+    runtime: LambdaRuntime
+    session: boto3.session.Session
+    environment: dict[str, str]
+
+    def output(self, logical_id: str, attribute: str = "Ref") -> Any:
+        """A resource's physical name/ARN/URL by logical id."""
+        return self.provisioned.attributes[logical_id][attribute]
+
+    def close(self) -> None:
+        """Waits for in-flight async work, stops the pool and restores moto."""
+        self.runtime.drain()
+        self.runtime.close()
+        moto_routing.uninstall()
+
+
+def build_stack(session: boto3.session.Session, settings: LocalSettings) -> LocalStack:
+    """Provisions the template into the AWS that ``session`` reaches and routes handlers in-process.
+
+    Also sets the functions' environment in ``os.environ`` (handlers read it on first use).
+    """
+    provisioned = provision(
+        session,
+        parameter_overrides=settings.template_parameters(),
+        secret_values=settings.secret_values(),
+    )
+    _add_event_tap(session, provisioned)
+    sqs = session.client("sqs")
+
+    def dead_letter(queue_arn: str, message: dict[str, Any]) -> None:
+        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message, default=str))
+
+    runtime = LambdaRuntime(provisioned, on_dead_letter=dead_letter)
+    moto_routing.install(runtime)
+    environment = {**environment_for(provisioned.functions), **RUNTIME_ENV}
+    os.environ.update(environment)
+    return LocalStack(provisioned, runtime, session, environment)
+
+
+def _add_event_tap(session: boto3.session.Session, provisioned: Provisioned) -> None:
+    bus = provisioned.attributes["EventBus"]["Ref"]
+    sqs = session.client("sqs")
+    name = "paybridge-local-event-tap"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = session.client("events")
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    provisioned.attributes[EVENT_TAP] = {"Ref": url, "Arn": arn, "QueueName": name}

@@ -1,0 +1,66 @@
+"""Fixtures shared by every suite. AWS is moto in-process, built from template.yaml by the same code the
+local stack uses; nothing here reaches a network."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.stack import LocalSettings, LocalStack, build_stack
+
+REGION = "ap-south-1"
+MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials, the default region, no tracing; the environment is restored after each test."""
+    saved = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Paybridge")
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def local_settings() -> LocalSettings:
+    """The local stack's default settings."""
+    return LocalSettings(region=REGION)
+
+
+@pytest.fixture
+def stack(local_settings: LocalSettings) -> Iterator[LocalStack]:
+    """Every resource of template.yaml in moto, handlers routed in-process."""
+    parameters.clear_caches()
+    with mock_aws(config=MOTO_CONFIG):
+        session = boto3.session.Session(region_name=REGION)
+        built = build_stack(session, local_settings)
+        try:
+            yield built
+        finally:
+            built.close()
+            parameters.clear_caches()
+
+
+@pytest.fixture
+def gateway(stack: LocalStack, local_settings: LocalSettings) -> LocalApiGateway:
+    """The local API Gateway over the stack's routes (called in-process with werkzeug requests)."""
+    return LocalApiGateway(
+        stack.provisioned.routes,
+        stack.runtime,
+        region=REGION,
+        access_key=local_settings.access_key,
+        secret_key=local_settings.secret_key,
+    )

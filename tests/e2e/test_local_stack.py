@@ -1,0 +1,123 @@
+"""`make local` as a user meets it: the real process, real ports, HTTP only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from tests.helpers import ROOT, sample_path
+
+pytestmark = pytest.mark.e2e
+CREDS = ("juspay-local", "local-webhook-password")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    outputs = tmp_path_factory.mktemp("local") / "outputs.json"
+    ports = {"LOCAL_AWS_PORT": free_port(), "LOCAL_API_PORT": free_port(), "LOCAL_JUSPAY_PORT": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
+    env.update({k: str(v) for k, v in ports.items()})
+    env.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
+    log = (outputs.parent / "local.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paybridge_local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while not outputs.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(Path(log.name).read_text()[-3000:])
+        time.sleep(0.2)
+    document = json.loads(outputs.read_text())
+    aws = {
+        "endpoint_url": document["urls"]["aws"],
+        "region_name": "ap-south-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    yield {"outputs": document, "process": process, "aws": aws, "log": Path(log.name)}
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+    log.close()
+
+
+def tap(local: dict[str, Any]) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", **local["aws"])
+    url = local["outputs"]["resources"]["LocalEventTap"]["Ref"]
+    found = []
+    for _ in range(10):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        if not messages:
+            break
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def test_outputs_name_every_resource_and_url(local: dict[str, Any]) -> None:
+    outputs = local["outputs"]
+    for logical_id in ("EventBus", "WebhookEventsTable", "IdempotencyTable", "WebhookCredentialsSecret"):
+        assert outputs["resources"][logical_id]["Ref"]
+    assert outputs["functions"]["IngestWebhookFunction"]["arn"].startswith("arn:aws:lambda:ap-south-1:")
+    assert {"aws", "api", "juspay", "webhook"} <= set(outputs["urls"])
+
+
+def test_curl_of_a_sample_webhook_lands_on_the_bus(local: dict[str, Any]) -> None:
+    url = local["outputs"]["urls"]["webhook"]
+    body = sample_path("webhook_order_succeeded.json").read_bytes()
+    tap(local)
+    response = requests.post(
+        url, data=body, auth=CREDS, headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    assert requests.post(url, data=body, auth=CREDS, timeout=30).json()["status"] == "duplicate"
+    assert requests.post(url, data=body, auth=("juspay-local", "nope"), timeout=30).status_code == 401
+    assert requests.post(url, data=b"{", auth=CREDS, timeout=30).status_code == 400
+    events = tap(local)
+    assert [e["detail-type"] for e in events] == ["ORDER_SUCCEEDED"]
+    archive = local["outputs"]["resources"]["EventBusArchive"]["Ref"]
+    assert boto3.client("events", **local["aws"]).describe_archive(ArchiveName=archive)["EventCount"] >= 1
+
+
+def test_simulator_delivers_webhooks_to_the_local_api(local: dict[str, Any]) -> None:
+    sim = local["outputs"]["urls"]["juspay"]
+    order = json.loads(sample_path("order_status_split_partial_charged_custom_wallet.json").read_text())
+    order_id = order["order_id"]
+    tap(local)
+    assert requests.put(f"{sim}/__sim/orders/{order_id}", json=order, timeout=10).status_code in (200, 201)
+    delivery = requests.post(
+        f"{sim}/__sim/orders/{order_id}/webhook", json={"event_name": "ORDER_PARTIAL_CHARGED"}, timeout=60
+    )
+    assert delivery.status_code == 200, delivery.text
+    events = tap(local)
+    assert [e["detail"]["order_id"] for e in events] == [order_id]
+    assert events[0]["detail"]["status"] == "PARTIAL_CHARGED"
+
+
+def test_ctrl_c_stops_cleanly(local: dict[str, Any]) -> None:
+    process: subprocess.Popen[bytes] = local["process"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(20) == 0
+    assert "stopped" in local["log"].read_text()

@@ -1,0 +1,61 @@
+"""Helpers shared by the test suites: sample payloads and calling the local API in-process."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "juspay-samples"
+EVENTS = ROOT / "events"
+
+
+def sample_path(name: str) -> Path:
+    """A Juspay sample file from ../shared/juspay-samples."""
+    return SAMPLES / name
+
+
+def load_sample(name: str) -> Any:
+    """A strict-JSON Juspay sample, parsed."""
+    return json.loads(sample_path(name).read_text(encoding="utf-8"))
+
+
+def strict_json_samples(prefix: str) -> list[Path]:
+    """Every sample whose name starts with ``prefix`` and that Python's json accepts, sorted by name."""
+    found = []
+    for path in sorted(SAMPLES.glob(f"{prefix}*.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        found.append(path)
+    return found
+
+
+def basic_auth(username: str, password: str) -> str:
+    """An ``Authorization`` header value for HTTP Basic."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def http(
+    gateway: Any,
+    method: str,
+    path: str,
+    *,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Sends one request through the local API Gateway in-process (no socket)."""
+    data = body.encode() if isinstance(body, str) else body
+    builder = EnvironBuilder(method=method, path=path, data=data, headers=headers or {})
+    try:
+        request = Request(builder.get_environ())
+        response: Response = gateway.handle(request)
+        return response
+    finally:
+        builder.close()

@@ -1,0 +1,133 @@
+"""A duplicate racing an in-flight first delivery: never a 200 before the event is durable.
+
+Drives the logic directly (moto tables from template.yaml) so the first delivery can be held mid-publish.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+from paybridge.auth import BasicCredential
+from paybridge.bus import EventPublisher
+from paybridge.dal.webhook_events import WebhookEventsRepository
+from paybridge.errors import PublishError, WebhookInProgressError
+from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
+from paybridge_local.lambdas import LambdaContext
+from paybridge_local.stack import LocalStack
+from tests.helpers import basic_auth, load_sample
+
+CREDENTIAL = BasicCredential("juspay", "secret-pass")
+HEADERS = {"Authorization": basic_auth("juspay", "secret-pass")}
+
+
+class HeldPublisher:
+    """Publishes through the real publisher, but the first call waits until released (and may fail)."""
+
+    def __init__(self, real: EventPublisher) -> None:
+        self.real = real
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.fail_first = False
+        self.calls = 0
+
+    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
+        self.calls += 1
+        if self.calls == 1:
+            self.entered.set()
+            assert self.release.wait(10)
+            if self.fail_first:
+                raise PublishError("bus unavailable")
+        return self.real.publish(source, detail_type, detail)
+
+
+@pytest.fixture
+def deps(stack: LocalStack) -> IngestDependencies:
+    dynamodb = stack.session.client("dynamodb")
+    config = make_idempotency_config(3600)
+    config.register_lambda_context(
+        LambdaContext("ingest", "arn:aws:lambda:ap-south-1:123456789012:function:ingest", 512, "req", 30)
+    )
+    return IngestDependencies(
+        credentials=(CREDENTIAL,),
+        repository=WebhookEventsRepository(
+            dynamodb, stack.output("WebhookEventsTable"), retention=timedelta(days=1)
+        ),
+        publisher=HeldPublisher(EventPublisher(stack.session.client("events"), stack.output("EventBus"))),  # type: ignore[arg-type]
+        persistence=DynamoDBPersistenceLayer(
+            table_name=stack.output("IdempotencyTable"), boto3_client=dynamodb
+        ),
+        idempotency_config=config,
+        clock=lambda: datetime(2026, 11, 22, tzinfo=UTC),
+        sleep=lambda _seconds: None,
+    )
+
+
+def _run_first(deps: IngestDependencies, body: bytes, outcome: dict[str, Any]) -> threading.Thread:
+    def run() -> None:
+        try:
+            outcome["result"] = ingest_webhook(HEADERS, body, deps)
+        except Exception as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_duplicate_during_flight_asks_for_resend_then_is_a_duplicate(deps: IngestDependencies) -> None:
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    first: dict[str, Any] = {}
+    thread = _run_first(deps, body, first)
+    assert publisher.entered.wait(10)
+
+    with pytest.raises(WebhookInProgressError) as raised:
+        ingest_webhook(HEADERS, body, deps)
+    assert raised.value.status_code == 409
+    assert raised.value.retryable
+
+    publisher.release.set()
+    thread.join(10)
+    assert first["result"].status == "published"
+    assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
+    assert publisher.calls == 1
+
+
+def test_first_delivery_failing_mid_flight_leaves_the_event_to_the_resend(deps: IngestDependencies) -> None:
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    publisher.fail_first = True
+    first: dict[str, Any] = {}
+    thread = _run_first(deps, body, first)
+    assert publisher.entered.wait(10)
+
+    with pytest.raises(WebhookInProgressError):  # the racing duplicate is not told "done"
+        ingest_webhook(HEADERS, body, deps)
+    publisher.release.set()
+    thread.join(10)
+    assert isinstance(first["error"], PublishError)
+
+    resent = ingest_webhook(HEADERS, body, deps)
+    assert resent.status == "published"
+    assert resent.bus_event_id
+    assert publisher.calls == 2
+
+
+def test_waiting_duplicate_returns_duplicate_when_the_first_finishes_in_time(
+    deps: IngestDependencies,
+) -> None:
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    first: dict[str, Any] = {}
+    thread = _run_first(deps, body, first)
+    assert publisher.entered.wait(10)
+    deps.sleep = lambda _seconds: (publisher.release.set(), thread.join(10))  # type: ignore[assignment,func-returns-value]
+
+    assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
+    assert first["result"].status == "published"
