@@ -4,6 +4,7 @@ local stack uses; nothing here reaches a network."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import boto3
@@ -12,6 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
 
 REGION = "ap-south-1"
@@ -34,10 +36,33 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ.update(saved)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
 def local_settings() -> LocalSettings:
-    """The local stack's default settings."""
-    return LocalSettings(region=REGION)
+    """The local stack's default settings, with the Juspay simulator on a free port."""
+    return LocalSettings(region=REGION, juspay_port=free_port())
+
+
+@pytest.fixture
+def simulator(local_settings: LocalSettings) -> Iterator[JuspaySimulator]:
+    """The Juspay simulator where the stack's Juspay client points (``JUSPAY_BASE_URL``)."""
+    sim = JuspaySimulator(
+        port=local_settings.juspay_port,
+        api_key=local_settings.juspay_api_key,
+        merchant_id=local_settings.juspay_merchant_id,
+        webhook_max_attempts=3,
+        webhook_backoff_s=0.01,
+    ).start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
 
 
 @pytest.fixture
