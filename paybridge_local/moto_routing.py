@@ -7,19 +7,27 @@ makes ``put_events`` fail. This module patches three moto methods so that:
 * a target that is a state machine starts an execution of it;
 * ``lambda:Invoke`` (from boto3 or from a running state machine) calls the real handler synchronously.
 
+It also serialises moto's DynamoDB item operations behind one lock: moto's ``transact_write_items`` is not
+atomic across threads (it checks and writes item by item, and a cancelled transaction restores a deep copy
+of the whole table, erasing any write another thread made meanwhile). Handlers run on a worker pool here,
+so without the lock concurrent conditional writes would see races DynamoDB itself never has.
+
 Everything else is left to moto. ``install`` and ``uninstall`` are idempotent and restore the originals.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.dynamodb.models import DynamoDBBackend
 from moto.events.models import Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
@@ -28,6 +36,27 @@ from paybridge_local.lambdas import FunctionError, LambdaRuntime, dumps_payload
 
 _originals: dict[str, Callable[..., Any]] = {}
 _runtime: LambdaRuntime | None = None
+
+#: DynamoDB backend methods run one at a time (re-entrant: a transaction calls put_item/update_item).
+_DYNAMODB_LOCKED = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "get_item",
+    "query",
+    "scan",
+    "transact_write_items",
+)
+_dynamodb_lock = threading.RLock()
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_lock:
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def install(runtime: LambdaRuntime) -> None:
@@ -42,6 +71,9 @@ def install(runtime: LambdaRuntime) -> None:
     Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     LambdaBackend.invoke = _invoke  # type: ignore[method-assign]
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+    for name in _DYNAMODB_LOCKED:
+        _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
+        setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
 
 
 def uninstall() -> None:
@@ -51,6 +83,8 @@ def uninstall() -> None:
         Rule.send_to_targets = _originals.pop("send_to_targets")  # type: ignore[method-assign]
         LambdaBackend.invoke = _originals.pop("invoke")  # type: ignore[method-assign]
         LambdaSimpleBackend.invoke = _originals.pop("invoke_simple")  # type: ignore[method-assign]
+        for name in _DYNAMODB_LOCKED:
+            setattr(DynamoDBBackend, name, _originals.pop(f"dynamodb.{name}"))
     _runtime = None
 
 

@@ -59,3 +59,33 @@ def http(
         return response
     finally:
         builder.close()
+
+
+def sigv4_headers(
+    method: str,
+    url: str,
+    body: bytes | str = b"",
+    *,
+    access_key: str = "testing",
+    secret_key: str = "testing",
+    region: str = "ap-south-1",
+) -> dict[str, str]:
+    """Headers of a request signed for API Gateway (service ``execute-api``), as an IAM caller would."""
+    from urllib.parse import urlsplit
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = body.encode() if isinstance(body, str) else body
+    request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(access_key, secret_key), "execute-api", region).add_auth(request)
+    headers = dict(request.headers.items())
+    headers["Host"] = urlsplit(url).netloc
+    return headers
+
+
+def signed(gateway: Any, method: str, path: str, body: bytes | str = b"") -> Response:
+    """Sends one SigV4-signed request through the local API Gateway in-process."""
+    url = f"http://localhost{path}"
+    return http(gateway, method, path, body=body or None, headers=sigv4_headers(method, url, body))

@@ -131,3 +131,30 @@ def test_waiting_duplicate_returns_duplicate_when_the_first_finishes_in_time(
 
     assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
     assert first["result"].status == "published"
+
+
+class UnmarkableRepository(WebhookEventsRepository):
+    """Records fine, but cannot note the publish (e.g. throttled): the event is on the bus regardless."""
+
+    def mark_published(self, event_id: str, body_sha256: str, *, bus_event_id: str, now: datetime) -> None:
+        raise RuntimeError("throttled")
+
+
+def test_failing_to_mark_published_does_not_fail_a_published_event(
+    deps: IngestDependencies, stack: LocalStack
+) -> None:
+    repo = deps.repository
+    deps.repository = UnmarkableRepository(
+        stack.session.client("dynamodb"), repo.table_name, retention=timedelta(days=1)
+    )
+    deps.publisher.release.set()  # type: ignore[attr-defined]
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+
+    result = ingest_webhook(HEADERS, body, deps)
+
+    assert result.status == "published"
+    [version] = repo.versions(result.event_id)
+    assert version["status"] == "RECEIVED"
+    assert version["deliveries"] == 1
+    assert repo.get(result.event_id, version["body_sha256"]) == version
+    assert repo.get(result.event_id, "0" * 64) is None

@@ -35,12 +35,26 @@ class Settings(BaseModel):
     webhook_events_table: str = ""
     idempotency_table: str = ""
     webhook_secret_name: str = ""
+    #: Wallets, their ledger entries and idempotency markers (single table, pk/sk).
+    ledger_table: str = ""
+    #: One settlement record per Juspay order (pk order_id).
+    orders_table: str = ""
     #: How long a received webhook is kept (DynamoDB TTL).
     webhook_retention_days: int = Field(default=90, ge=1)
     #: How long a webhook id is remembered for de-duplication.
     webhook_dedup_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     #: Cache lifetime of secrets read through Powertools Parameters.
     secret_max_age_s: int = Field(default=300, ge=0)
+    #: Refunds and their Juspay attempts (pk order_id, sk REFUND#nnn / KEY#request-key).
+    refunds_table: str = ""
+    #: Juspay attempts per refund: a FAILURE is retried with a new unique_request_id until this many.
+    refund_max_attempts: int = Field(default=3, ge=1, le=9)
+    #: Pending orders followed by the pending-order state machine (pk order_id; task token of the wait).
+    pending_orders_table: str = ""
+    #: ARN of the pending-order state machine (built from its fixed name: no template cycle).
+    pending_order_state_machine_arn: str = ""
+    #: Last known state of each mandate (pk mandate_id), kept current by MANDATE_* webhooks.
+    mandates_table: str = ""
     juspay: JuspayConfig = JuspayConfig()
 
     @classmethod
@@ -57,13 +71,23 @@ class Settings(BaseModel):
             webhook_events_table=e.get("WEBHOOK_EVENTS_TABLE", ""),
             idempotency_table=e.get("IDEMPOTENCY_TABLE", ""),
             webhook_secret_name=e.get("WEBHOOK_SECRET_NAME", ""),
+            ledger_table=e.get("LEDGER_TABLE", ""),
+            orders_table=e.get("ORDERS_TABLE", ""),
             webhook_retention_days=opt_int("WEBHOOK_RETENTION_DAYS", 90),
             webhook_dedup_seconds=opt_int("WEBHOOK_DEDUP_SECONDS", 7 * 24 * 3600),
             secret_max_age_s=opt_int("SECRET_MAX_AGE_SECONDS", 300),
+            refunds_table=e.get("REFUNDS_TABLE", ""),
+            refund_max_attempts=opt_int("REFUND_MAX_ATTEMPTS", 3),
+            pending_orders_table=e.get("PENDING_ORDERS_TABLE", ""),
+            pending_order_state_machine_arn=e.get("PENDING_ORDER_STATE_MACHINE_ARN", ""),
+            mandates_table=e.get("MANDATES_TABLE", ""),
             juspay=JuspayConfig(
                 base_url=e.get("JUSPAY_BASE_URL", "https://sandbox.juspay.in"),
                 merchant_id=e.get("JUSPAY_MERCHANT_ID", ""),
                 api_version=e.get("JUSPAY_API_VERSION", "2023-06-30"),
                 api_key_secret_name=e.get("JUSPAY_API_KEY_SECRET_NAME", ""),
+                # Retries inside one call; a Lambda retry after them re-uses the same refund id.
+                max_retries=opt_int("JUSPAY_MAX_RETRIES", 3),
+                read_timeout_s=float(e.get("JUSPAY_READ_TIMEOUT_SECONDS", "") or 10.0),
             ),
         )

@@ -90,6 +90,18 @@ class PublishError(PaybridgeError):
     retryable = True
 
 
+# --- Settlement and wallet ------------------------------------------------------------------------------
+class WalletConflictError(PaybridgeError):
+    """Concurrent writes to one wallet kept winning over this one after bounded retries; retry later.
+
+    No money moved: every wallet write is a conditional transaction that either fully lands or not at all.
+    """
+
+    status_code = 503
+    code = "wallet_busy"
+    retryable = True
+
+
 # --- Juspay server-to-server client -----------------------------------------------------------------------
 class JuspayError(PaybridgeError):
     """Base of every error the Juspay client raises."""

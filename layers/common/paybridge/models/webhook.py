@@ -10,7 +10,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from paybridge import jsonutil
 from paybridge.errors import BadRequestError
@@ -122,16 +122,10 @@ def parse_webhook_body(raw: bytes) -> tuple[WebhookEnvelope, dict[str, Any]]:
         raise BadRequestError("field 'content' must be a JSON object", details={"field": "content"})
     try:
         envelope = WebhookEnvelope.model_validate(document)
-    except ValueError as exc:
-        raise BadRequestError("webhook envelope is invalid", details={"errors": _field_errors(exc)}) from exc
+    except ValidationError as exc:
+        errors = [".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors()]
+        raise BadRequestError("webhook envelope is invalid", details={"errors": errors}) from None
     return envelope, document
-
-
-def _field_errors(exc: ValueError) -> list[str]:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return [".".join(str(p) for p in e.get("loc", ())) + ": " + str(e.get("msg")) for e in errors()]
-    return [str(exc)]
 
 
 def canonical_sha256(document: Any) -> str:

@@ -1,0 +1,36 @@
+"""The pending-order state machine's ``.waitForTaskToken`` task: stores the wait's token for the order.
+Thin: wiring, then ``paybridge.logic.await_order_webhook``."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.config import Settings
+from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
+from paybridge.observability import logger, metrics, tracer
+
+
+@functools.cache
+def _deps() -> AwaitDependencies:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    return AwaitDependencies(
+        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
+        sfn_client=session.client("stepfunctions"),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Step Functions task entry point (the result is ignored: the execution waits for the token)."""
+    return await_order_webhook(event, _deps())

@@ -1,0 +1,63 @@
+"""The pending-order state machine's poll task: Get Order Status, then resolve, wait again or mark STALE.
+Thin: wiring, then ``paybridge.logic.check_pending_order``.
+
+Juspay errors are raised as they are: their class names are what the state machine retries and catches.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.juspay import JuspayClient, parse_api_key_secret
+from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
+from paybridge.observability import logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    settings: Settings
+    repository: PendingOrdersRepository
+    publisher: EventPublisher
+
+
+@functools.cache
+def _runtime() -> _Runtime:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    return _Runtime(
+        settings=settings,
+        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
+        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+    )
+
+
+def _juspay(settings: Settings) -> JuspayClient:
+    # Through Powertools' cache (max_age): a rotated key is picked up without a cold start.
+    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
+    return JuspayClient(settings.juspay, parse_api_key_secret(str(secret)))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Step Functions task entry point; answers the execution's next state document."""
+    runtime = _runtime()
+    deps = CheckDependencies(
+        repository=runtime.repository,
+        juspay=_juspay(runtime.settings),
+        publisher=runtime.publisher,
+        clock=lambda: datetime.now(UTC),
+    )
+    return check_pending_order(event, deps)

@@ -1,0 +1,46 @@
+"""GET /mandates/{mandate_id} (merchant API, IAM auth). Thin: wiring, then ``paybridge.logic.get_mandate``."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, register_error_handlers
+from paybridge.config import Settings
+from paybridge.dal.mandates import MandatesRepository
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.get_mandate import get_mandate
+from paybridge.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@functools.cache
+def _runtime() -> tuple[Settings, MandatesRepository]:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
+
+
+@app.get("/mandates/<mandate_id>")
+def read_mandate(mandate_id: str) -> Response[str]:
+    """The mandate's current status, confirmed with Juspay."""
+    settings, mandates = _runtime()
+    summary = get_mandate(
+        mandate_id, juspay=juspay_client(settings), mandates=mandates, clock=lambda: datetime.now(UTC)
+    )
+    return json_response(200, summary.to_api())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)

@@ -1,0 +1,68 @@
+"""EventBridge ``RefundRequested`` (source paybridge) → one Txn-ID refund. Thin: wiring, then
+``paybridge.logic.issue_refund``.
+
+Raising is the retry mechanism: an unknown Juspay outcome propagates, Lambda retries the event, and the
+retry finds the stored refund and calls Juspay again with the same ``unique_request_id``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.refunds import RefundsRepository
+from paybridge.juspay import JuspayClient, parse_api_key_secret
+from paybridge.logic.issue_refund import RefundDependencies, handle_refund_requested
+from paybridge.observability import logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    settings: Settings
+    repository: RefundsRepository
+    publisher: EventPublisher
+
+
+@functools.cache
+def _runtime() -> _Runtime:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    return _Runtime(
+        settings=settings,
+        repository=RefundsRepository(session.client("dynamodb"), settings.refunds_table),
+        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+    )
+
+
+def _juspay(settings: Settings) -> JuspayClient:
+    # The key comes through Powertools' cache (max_age), so a rotated key is picked up without a cold start;
+    # the client itself is cheap and shares the container's one HTTP session.
+    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
+    return JuspayClient(settings.juspay, parse_api_key_secret(str(secret)))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """EventBridge target entry point; answers the refund's outcome (ids and status only)."""
+    runtime = _runtime()
+    logger.append_keys(bus_event_id=event.get("id"))
+    deps = RefundDependencies(
+        repository=runtime.repository,
+        juspay=_juspay(runtime.settings),
+        publisher=runtime.publisher,
+        clock=lambda: datetime.now(UTC),
+        max_attempts=runtime.settings.refund_max_attempts,
+    )
+    outcome = handle_refund_requested(event.get("detail") or {}, deps)
+    return asdict(outcome)

@@ -1,0 +1,38 @@
+"""GET /customers/{customer_id}/mandates (merchant API, IAM auth). Thin: then ``logic.list_mandates``."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, register_error_handlers
+from paybridge.config import Settings
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.list_mandates import list_mandates
+from paybridge.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@functools.cache
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@app.get("/customers/<customer_id>/mandates")
+def read_mandates(customer_id: str) -> Response[str]:
+    """The customer's mandates as Juspay lists them."""
+    mandates = list_mandates(customer_id, juspay=juspay_client(_settings()))
+    return json_response(200, {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)

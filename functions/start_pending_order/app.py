@@ -1,0 +1,36 @@
+"""EventBridge ``TXN_CREATED`` (juspay) / ``OrderPending`` (paybridge) → the order's pending-order execution.
+Thin: wiring, then ``paybridge.logic.start_pending_order``."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.config import Settings
+from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
+from paybridge.observability import logger, metrics, tracer
+
+
+@functools.cache
+def _deps() -> StartDependencies:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return StartDependencies(
+        sfn_client=boto3.session.Session().client("stepfunctions"),
+        state_machine_arn=settings.pending_order_state_machine_arn,
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """EventBridge target entry point; answers what it did (ids only)."""
+    logger.append_keys(bus_event_id=event.get("id"))
+    return asdict(handle_pending_event(event, _deps()))

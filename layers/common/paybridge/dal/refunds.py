@@ -1,0 +1,312 @@
+"""The refunds table: one partition per order.
+
+Items (``order_id`` hash key, ``sk`` range key):
+
+* ``REFUND#{seq:03d}``: one refund (``RefundRecord``), with its current attempt's ``unique_request_id``
+  (indexed by the ``ByUniqueRequestId`` GSI so any refund can be found from Juspay's id alone);
+* ``KEY#{request_key}``: a pointer from the request's idempotency key to its ``seq``, so a repeated request
+  (a redelivered ``RefundRequested``, a retried API call) finds its refund instead of making another.
+
+Both are written in one transaction, each conditional on not existing: the refund and its id are stored
+before Juspay is ever called, and a race between two deliveries of one request leaves exactly one refund.
+Every later change is a conditional update on the status and id the writer last read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from paybridge.dal.dynamo import error_code, from_item, to_item
+from paybridge.errors import ConflictError, UnprocessableError
+from paybridge.models.refund import (
+    MAX_SEQ,
+    REQUESTED,
+    RefundRecord,
+    Transition,
+    applied,
+    unique_request_id,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REFUND_PREFIX = "REFUND#"
+KEY_PREFIX = "KEY#"
+UNIQUE_REQUEST_ID_INDEX = "ByUniqueRequestId"
+#: Seq allocation retries when concurrent requests for one order race for the same number.
+_ALLOCATION_TRIES = 5
+
+
+def refund_sk(seq: int) -> str:
+    """Sort key of refund ``seq`` (zero-padded so refunds sort in order)."""
+    return f"{REFUND_PREFIX}{seq:03d}"
+
+
+@dataclass(frozen=True)
+class NewRefund:
+    """What a caller asks for; the repository adds seq, ids and timestamps."""
+
+    order_id: str
+    request_key: str
+    kind: str
+    amount_minor: int
+    currency: str
+    reason: str
+    source: str
+    max_attempts: int
+    txn_id: str | None = None
+    customer_id: str | None = None
+    requested_at: str | None = None
+
+
+class RefundsRepository:
+    """Reads and writes the refunds table."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+
+    # ---- reads ---------------------------------------------------------------------------------------
+    def get(self, order_id: str, seq: int) -> RefundRecord | None:
+        """One refund, read consistently, or None."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"order_id": order_id, "sk": refund_sk(seq)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return record_from_item(from_item(item)) if item else None
+
+    def find_by_request_key(self, order_id: str, request_key: str) -> RefundRecord | None:
+        """The refund a request key already created, or None."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"order_id": order_id, "sk": KEY_PREFIX + request_key}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        return self.get(order_id, int(from_item(item)["seq"]))
+
+    def list_for_order(self, order_id: str) -> list[RefundRecord]:
+        """Every refund of an order, oldest first."""
+        records: list[RefundRecord] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "order_id = :o AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": to_item({":o": order_id, ":p": REFUND_PREFIX}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**kwargs)
+            records.extend(record_from_item(from_item(item)) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return records
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def find_by_unique_request_id(self, unique_request_id: str) -> RefundRecord | None:
+        """The refund whose current attempt has this id (GSI, eventually consistent), or None."""
+        response = self._client.query(
+            TableName=self.table_name,
+            IndexName=UNIQUE_REQUEST_ID_INDEX,
+            KeyConditionExpression="unique_request_id = :u",
+            ExpressionAttributeValues=to_item({":u": unique_request_id}),
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return record_from_item(from_item(items[0])) if items else None
+
+    # ---- writes --------------------------------------------------------------------------------------
+    def create(self, new: NewRefund, *, now: str) -> tuple[RefundRecord, bool]:
+        """Stores a REQUESTED refund with its first ``unique_request_id``, unless the request key has one.
+
+        Returns the refund and whether this call created it. Raises ``UnprocessableError`` when the order
+        has no sequence numbers left, ``ConflictError`` if allocation keeps losing races.
+        """
+        for _ in range(_ALLOCATION_TRIES):
+            seq = self._last_seq(new.order_id) + 1
+            if seq > MAX_SEQ:
+                raise UnprocessableError(f"order already has {MAX_SEQ} refunds")
+            first_id = unique_request_id(new.order_id, seq, 1)
+            record = RefundRecord(
+                order_id=new.order_id,
+                seq=seq,
+                request_key=new.request_key,
+                kind=new.kind,
+                amount_minor=new.amount_minor,
+                currency=new.currency,
+                reason=new.reason,
+                source=new.source,
+                status=REQUESTED,
+                attempt=1,
+                unique_request_id=first_id,
+                max_attempts=new.max_attempts,
+                created_at=now,
+                updated_at=now,
+                txn_id=new.txn_id,
+                customer_id=new.customer_id,
+                requested_at=new.requested_at,
+                attempt_ids=(first_id,),
+            )
+            pointer = {"order_id": new.order_id, "sk": KEY_PREFIX + new.request_key, "seq": seq}
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": to_item(pointer),
+                                "ConditionExpression": "attribute_not_exists(sk)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": to_item(record_to_item(record)),
+                                "ConditionExpression": "attribute_not_exists(sk)",
+                            }
+                        },
+                    ]
+                )
+                return record, True
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons", [])
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    # Another delivery of the same request won: its refund is the one.
+                    existing = self.find_by_request_key(new.order_id, new.request_key)
+                    if existing is not None:
+                        return existing, False
+                # Another request of the same order took this seq: take the next one.
+        raise ConflictError("could not allocate a refund number for the order; try again")
+
+    def apply(self, record: RefundRecord, transition: Transition, *, now: str) -> RefundRecord | None:
+        """Writes ``transition`` if the refund is still where ``record`` saw it; None if it moved on."""
+        after = applied(record, transition, now=now)
+        values: dict[str, Any] = {
+            ":status": after.status,
+            ":attempt": after.attempt,
+            ":uid": after.unique_request_id,
+            ":ids": list(after.attempt_ids),
+            ":now": now,
+            ":seen_status": record.status,
+            ":seen_uid": record.unique_request_id,
+        }
+        sets = [
+            "#status = :status",
+            "attempt = :attempt",
+            "unique_request_id = :uid",
+            "attempt_ids = :ids",
+            "updated_at = :now",
+        ]
+        removes = []
+        for name in ("juspay_status", "error_code"):
+            value = getattr(after, name)
+            if value is None:
+                removes.append(name)
+            else:
+                values[f":{name}"] = value
+                sets.append(f"{name} = :{name}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+                UpdateExpression=expression,
+                ConditionExpression="#status = :seen_status AND unique_request_id = :seen_uid",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(values),
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return after
+
+    def mark_announced(self, record: RefundRecord, *, now: str) -> None:
+        """Notes that the event for the refund's current status is on the bus."""
+        self._client.update_item(
+            TableName=self.table_name,
+            Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+            UpdateExpression="SET announced = :status, announced_at = :now",
+            ExpressionAttributeValues=to_item({":status": record.status, ":now": now}),
+        )
+
+    def note_error(self, record: RefundRecord, *, code: str, now: str) -> None:
+        """Records the last error of a call whose outcome is unknown (for the person reading the table)."""
+        self._client.update_item(
+            TableName=self.table_name,
+            Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+            UpdateExpression="SET last_error = :code, last_error_at = :now ADD unknown_outcomes :one",
+            ExpressionAttributeValues=to_item({":code": code, ":now": now, ":one": 1}),
+        )
+
+    def _last_seq(self, order_id: str) -> int:
+        response = self._client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="order_id = :o AND begins_with(sk, :p)",
+            ExpressionAttributeValues=to_item({":o": order_id, ":p": REFUND_PREFIX}),
+            ProjectionExpression="seq",
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = response.get("Items", [])
+        return int(from_item(items[0])["seq"]) if items else 0
+
+
+_OPTIONAL = ("txn_id", "customer_id", "requested_at", "juspay_status", "error_code", "announced")
+
+
+def record_to_item(record: RefundRecord) -> dict[str, Any]:
+    """A refund as the table's item (None fields left out: DynamoDB keys cannot be null)."""
+    item: dict[str, Any] = {
+        "order_id": record.order_id,
+        "sk": refund_sk(record.seq),
+        "seq": record.seq,
+        "request_key": record.request_key,
+        "kind": record.kind,
+        "amount_minor": record.amount_minor,
+        "currency": record.currency,
+        "reason": record.reason,
+        "source": record.source,
+        "status": record.status,
+        "attempt": record.attempt,
+        "unique_request_id": record.unique_request_id,
+        "attempt_ids": list(record.attempt_ids),
+        "max_attempts": record.max_attempts,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+    for name in _OPTIONAL:
+        value = getattr(record, name)
+        if value is not None:
+            item[name] = value
+    return item
+
+
+def record_from_item(item: dict[str, Any]) -> RefundRecord:
+    """The table's item as a ``RefundRecord`` (numbers come back as ``Decimal``)."""
+    return RefundRecord(
+        order_id=item["order_id"],
+        seq=int(item["seq"]),
+        request_key=item["request_key"],
+        kind=item["kind"],
+        amount_minor=int(item["amount_minor"]),
+        currency=item["currency"],
+        reason=item["reason"],
+        source=item["source"],
+        status=item["status"],
+        attempt=int(item["attempt"]),
+        unique_request_id=item["unique_request_id"],
+        max_attempts=int(item["max_attempts"]),
+        created_at=item["created_at"],
+        updated_at=item["updated_at"],
+        attempt_ids=tuple(item.get("attempt_ids") or ()),
+        **{name: item.get(name) for name in _OPTIONAL},
+    )

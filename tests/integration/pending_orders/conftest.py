@@ -1,0 +1,28 @@
+"""The pending-order state machine on moto, built from template.yaml with short waits.
+
+The definition is the real one; only the template parameters change (``PendingOrderBackoffSeconds``,
+``PendingOrderDeadlineSeconds``), as ``LOCAL_PARAMETER_OVERRIDES`` changes them for ``make local``. A test
+picks other values by parametrizing ``pending_parameters``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from paybridge_local.stack import LocalSettings
+from tests.conftest import REGION, free_port
+
+#: One-second waits, a four-second deadline: every scenario ends within seconds.
+SHORT_WAITS = {"PendingOrderBackoffSeconds": "1", "PendingOrderDeadlineSeconds": "4"}
+
+
+@pytest.fixture
+def pending_parameters() -> dict[str, str]:
+    """Template parameters of the pending-order machine for this test (parametrize to change them)."""
+    return dict(SHORT_WAITS)
+
+
+@pytest.fixture
+def local_settings(pending_parameters: dict[str, str]) -> LocalSettings:
+    """The shared local settings, with the pending-order waits shortened by configuration."""
+    return LocalSettings(region=REGION, juspay_port=free_port(), parameter_overrides=pending_parameters)
