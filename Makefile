@@ -20,7 +20,7 @@ SAM    := $(SAM_VENV)/bin/sam
 # sam build validates that the runtime's interpreter is on PATH.
 SAM_PATH := $(dir $(PY313)):$(PATH)
 
-.PHONY: help venv local test lint unit build deploy clean bench
+.PHONY: help venv local test lint unit build deploy clean bench openapi
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ build: $(SAM_VENV)/.stamp ## sam build (arm64, python3.13)
 
 deploy: build ## sam deploy --config-env $(ENV) (ENV=dev|prod)
 	$(SAM) deploy --config-env $(or $(ENV),dev)
+
+openapi: $(VENV)/.stamp ## regenerate docs/openapi.json from the handlers and template.yaml
+	$(PY) -m paybridge_local.openapi
 
 bench: $(VENV)/.stamp ## benchmarks (ratios against a baseline measured in the same run)
 	$(PY) -m bench

@@ -67,6 +67,8 @@ class LocalSettings:
         return {
             "JuspayBaseUrl": f"http://127.0.0.1:{self.juspay_port}",
             "JuspayMerchantId": self.juspay_merchant_id,
+            "JuspayMerchantKeyId": "local-sdk-key",
+            "JuspayClientId": self.juspay_merchant_id,
             **self.parameter_overrides,
         }
 

@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.refunds import RefundsRepository
-from paybridge.juspay import JuspayClient, parse_api_key_secret
+from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies, handle_refund_requested
 from paybridge.observability import logger, metrics, tracer
 
@@ -43,13 +42,6 @@ def _runtime() -> _Runtime:
     )
 
 
-def _juspay(settings: Settings) -> JuspayClient:
-    # The key comes through Powertools' cache (max_age), so a rotated key is picked up without a cold start;
-    # the client itself is cheap and shares the container's one HTTP session.
-    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
-    return JuspayClient(settings.juspay, parse_api_key_secret(str(secret)))
-
-
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -59,7 +51,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(bus_event_id=event.get("id"))
     deps = RefundDependencies(
         repository=runtime.repository,
-        juspay=_juspay(runtime.settings),
+        juspay=juspay_client(runtime.settings),
         publisher=runtime.publisher,
         clock=lambda: datetime.now(UTC),
         max_attempts=runtime.settings.refund_max_attempts,

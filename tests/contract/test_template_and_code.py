@@ -71,7 +71,10 @@ def _statements(body: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for policy in body["Properties"].get("Policies", []):
         if isinstance(policy, dict) and "Statement" in policy:
-            found.extend(policy["Statement"])
+            for statement in policy["Statement"]:
+                # A conditional statement (!If [cond, statement, !Ref AWS::NoValue]): check every branch.
+                branches = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
+                found.extend(b for b in branches if b != {"Ref": "AWS::NoValue"})
     return found
 
 

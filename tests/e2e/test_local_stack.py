@@ -111,7 +111,8 @@ def test_simulator_delivers_webhooks_to_the_local_api(local: dict[str, Any]) -> 
         f"{sim}/__sim/orders/{order_id}/webhook", json={"event_name": "ORDER_PARTIAL_CHARGED"}, timeout=60
     )
     assert delivery.status_code == 200, delivery.text
-    events = tap(local)
+    # Only Juspay's event: settlement reacts to it asynchronously and may add its own (source paybridge).
+    events = [e for e in tap(local) if e["source"] == "juspay"]
     assert [e["detail"]["order_id"] for e in events] == [order_id]
     assert events[0]["detail"]["status"] == "PARTIAL_CHARGED"
 

@@ -6,12 +6,14 @@ with its stack, never echoed), so bad input can never leak internals or turn int
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from paybridge.errors import PaybridgeError
+from paybridge import jsonutil
+from paybridge.errors import BadRequestError, PaybridgeError
 from paybridge.observability import logger
 
 
@@ -54,7 +56,13 @@ def request_body(event: Any) -> bytes:
     """The raw request body as bytes, whether API Gateway passed it as text or base64."""
     raw = event.body or ""
     if event.is_base64_encoded:
-        import base64
-
         return base64.b64decode(raw)
     return raw.encode("utf-8")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body as JSON (numbers as ``Decimal``); ``BadRequestError`` when it is not UTF-8 JSON."""
+    try:
+        return jsonutil.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequestError("body is not valid JSON") from None

@@ -53,6 +53,22 @@ class Settings(BaseModel):
     pending_orders_table: str = ""
     #: ARN of the pending-order state machine (built from its fixed name: no template cycle).
     pending_order_state_machine_arn: str = ""
+    #: SDK payload signing: "kms" (default, key never leaves KMS) or "pem" (a PEM in Secrets Manager).
+    sdk_signer: str = "kms"
+    #: The KMS key (ARN or alias) that signs, when sdk_signer is "kms".
+    sdk_signing_key_id: str = ""
+    #: The secret holding the PEM private key, when sdk_signer is "pem".
+    sdk_signing_secret_name: str = ""
+    #: Juspay's name for the public key registered in its dashboard (``merchantKeyId``).
+    juspay_merchant_key_id: str = ""
+    #: Juspay's client id for the SDK (``clientId``).
+    juspay_client_id: str = ""
+    #: ``environment`` of the Initiate payload: "sandbox" or "production".
+    sdk_environment: str = "sandbox"
+    #: How the in-house wallet is named to Juspay (``payment_method`` of the MERCHANT_CONTAINER entry).
+    wallet_payment_method: str = "MERCHANT_WALLET"
+    #: What the payment page shows for it.
+    wallet_display_name: str = "Wallet"
     #: Last known state of each mandate (pk mandate_id), kept current by MANDATE_* webhooks.
     mandates_table: str = ""
     juspay: JuspayConfig = JuspayConfig()
@@ -81,6 +97,14 @@ class Settings(BaseModel):
             pending_orders_table=e.get("PENDING_ORDERS_TABLE", ""),
             pending_order_state_machine_arn=e.get("PENDING_ORDER_STATE_MACHINE_ARN", ""),
             mandates_table=e.get("MANDATES_TABLE", ""),
+            sdk_signer=e.get("SDK_SIGNER", "") or "kms",
+            sdk_signing_key_id=e.get("SDK_SIGNING_KEY_ID", ""),
+            sdk_signing_secret_name=e.get("SDK_SIGNING_SECRET_NAME", ""),
+            juspay_merchant_key_id=e.get("JUSPAY_MERCHANT_KEY_ID", ""),
+            juspay_client_id=e.get("JUSPAY_CLIENT_ID", ""),
+            sdk_environment=e.get("SDK_ENVIRONMENT", "") or "sandbox",
+            wallet_payment_method=e.get("WALLET_PAYMENT_METHOD", "") or "MERCHANT_WALLET",
+            wallet_display_name=e.get("WALLET_DISPLAY_NAME", "") or "Wallet",
             juspay=JuspayConfig(
                 base_url=e.get("JUSPAY_BASE_URL", "https://sandbox.juspay.in"),
                 merchant_id=e.get("JUSPAY_MERCHANT_ID", ""),

@@ -70,7 +70,7 @@ def clock() -> Clock:
 
 
 class RacingClient:
-    """A DynamoDB client that runs queued callables just before the next transaction: another writer
+    """A DynamoDB client that runs the first queued callable just before each transaction: another writer
     committing between this writer's read and its write (the interleaving a concurrent Lambda causes)."""
 
     def __init__(self, client: Any) -> None:
@@ -82,7 +82,7 @@ class RacingClient:
         return getattr(self._client, name)
 
     def transact_write_items(self, **kwargs: Any) -> Any:
-        while self.before_transact:
+        if self.before_transact:
             self.before_transact.pop(0)()
         self.transactions += 1
         return self._client.transact_write_items(**kwargs)

@@ -86,8 +86,10 @@ def test_online_charged_plus_wallet_is_success_in_both_spellings(spelling: str) 
     result = classify_order(split_order(spelling))
     assert result.outcome is Outcome.SUCCESS
     assert result.reason == "online_charged"
-    assert result.wallet_txn is not None and result.wallet_txn.txn_id == "ord-1-2"
-    assert result.online_txn is not None and result.online_txn.txn_id == "ord-1-1"
+    assert result.wallet_txn is not None
+    assert result.wallet_txn.txn_id == "ord-1-2"
+    assert result.online_txn is not None
+    assert result.online_txn.txn_id == "ord-1-1"
     assert result.cod is False
 
 
@@ -200,7 +202,8 @@ def test_a_failed_earlier_attempt_beside_the_charged_one_is_still_success() -> N
     body["txn_list"].insert(0, txn("ord-1-0", "AUTHORIZATION_FAILED", "40"))
     result = classify_order(Order.model_validate(body))
     assert result.outcome is Outcome.SUCCESS
-    assert result.online_txn is not None and result.online_txn.txn_id == "ord-1-1"
+    assert result.online_txn is not None
+    assert result.online_txn.txn_id == "ord-1-1"
 
 
 def test_wallet_entry_not_to_be_charged_is_unknown() -> None:

@@ -21,7 +21,7 @@ from tests.unit.settlement.conftest import RacingClient
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 _customers = itertools.count()
 PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -51,7 +51,9 @@ def check_invariants(repo: WalletRepository, customer: str, model: Model) -> Non
     assert wallet.balance_minor >= 0
     assert wallet.balance_minor == model.balance
     assert sum(e.entry_type.sign * e.amount_minor for e in entries) == wallet.balance_minor
-    assert [e.seq for e in entries] == list(range(1, len(entries) + 1)) == list(range(1, wallet.entry_count + 1))
+    assert (
+        [e.seq for e in entries] == list(range(1, len(entries) + 1)) == list(range(1, wallet.entry_count + 1))
+    )
     running = 0
     for entry in entries:  # every entry records the balance it left, and none left it negative
         running += entry.entry_type.sign * entry.amount_minor
@@ -82,7 +84,13 @@ def test_any_sequence_of_credits_debits_and_reversals_keeps_the_money_rules(
             key = f"key-{index}"
             if key in model.credits and model.credits[key] != amount:
                 with pytest.raises(ConflictError):
-                    wallets.credit(customer_id=customer, amount_minor=amount, currency="INR", idempotency_key=key, now=NOW)
+                    wallets.credit(
+                        customer_id=customer,
+                        amount_minor=amount,
+                        currency="INR",
+                        idempotency_key=key,
+                        now=NOW,
+                    )
             else:
                 result = wallets.credit(
                     customer_id=customer, amount_minor=amount, currency="INR", idempotency_key=key, now=NOW
@@ -93,9 +101,14 @@ def test_any_sequence_of_credits_debits_and_reversals_keeps_the_money_rules(
                     model.exists, model.balance = True, model.balance + amount
                     model.credits[key] = amount
         elif kind == "debit":
-            txn, amount = f"txn-{index}", txn_amounts[index]
+            txn, amount = f"{customer}-txn-{index}", txn_amounts[index]  # wallet txn ids are global
             debit = wallets.debit(
-                customer_id=customer, order_id=f"ord-{index}", txn_id=txn, amount_minor=amount, currency="INR", now=NOW
+                customer_id=customer,
+                order_id=f"ord-{index}",
+                txn_id=txn,
+                amount_minor=amount,
+                currency="INR",
+                now=NOW,
             )
             if txn in model.debited:
                 assert debit.status is DebitStatus.ALREADY_DONE
@@ -108,9 +121,14 @@ def test_any_sequence_of_credits_debits_and_reversals_keeps_the_money_rules(
                 model.balance -= amount
                 model.debited.add(txn)
         else:
-            txn, amount = f"txn-{index}", txn_amounts[index]
+            txn, amount = f"{customer}-txn-{index}", txn_amounts[index]
             reversal = wallets.reverse_debit(
-                customer_id=customer, order_id=f"ord-{index}", txn_id=txn, amount_minor=amount, currency="INR", now=NOW
+                customer_id=customer,
+                order_id=f"ord-{index}",
+                txn_id=txn,
+                amount_minor=amount,
+                currency="INR",
+                now=NOW,
             )
             if txn not in model.debited:
                 assert reversal.status is ReversalStatus.NOTHING_TO_REVERSE
@@ -144,7 +162,12 @@ def test_any_interleaving_of_duplicate_deliveries_debits_once(
 
     def debit(repository: WalletRepository) -> None:
         result = repository.debit(
-            customer_id=customer, order_id="ord", txn_id="txn-dup", amount_minor=amount, currency="INR", now=NOW
+            customer_id=customer,
+            order_id="ord",
+            txn_id=f"{customer}-txn",
+            amount_minor=amount,
+            currency="INR",
+            now=NOW,
         )
         statuses.append(result.status)
 
@@ -154,10 +177,16 @@ def test_any_interleaving_of_duplicate_deliveries_debits_once(
         elif kind == "credit_races":
             credits += 1
             racing.before_transact.append(
-                lambda step=step: plain.credit(
-                    customer_id=customer, amount_minor=1, currency="INR", idempotency_key=f"race-{step}", now=NOW
-                ).status
-                and None
+                lambda step=step: (
+                    plain.credit(
+                        customer_id=customer,
+                        amount_minor=1,
+                        currency="INR",
+                        idempotency_key=f"race-{step}",
+                        now=NOW,
+                    ).status
+                    and None
+                )
             )
         debit(repo)
 
@@ -167,13 +196,16 @@ def test_any_interleaving_of_duplicate_deliveries_debits_once(
     if amount <= balance:
         assert statuses.count(DebitStatus.DEBITED) == 1
         assert set(statuses) <= {DebitStatus.DEBITED, DebitStatus.ALREADY_DONE}
-        assert len(debits) == 1 and debits[0].amount_minor == amount
+        assert len(debits) == 1
+        assert debits[0].amount_minor == amount
         assert wallet.balance_minor == balance + credits - amount
     else:
         assert DebitStatus.DEBITED not in statuses
         assert debits == []
     assert wallet.balance_minor >= 0
-    assert sum(e.entry_type.sign * e.amount_minor for e in plain.all_entries(customer)) == wallet.balance_minor
+    assert (
+        sum(e.entry_type.sign * e.amount_minor for e in plain.all_entries(customer)) == wallet.balance_minor
+    )
 
 
 @PROPERTY_SETTINGS
@@ -182,13 +214,18 @@ def test_a_credit_replayed_with_its_key_answers_the_same_entry(
     wallets: WalletRepository, amount: int, replays: int
 ) -> None:
     customer = fresh_customer()
-    first = wallets.credit(customer_id=customer, amount_minor=amount, currency="INR", idempotency_key="k", now=NOW)
+    first = wallets.credit(
+        customer_id=customer, amount_minor=amount, currency="INR", idempotency_key="k", now=NOW
+    )
     for _ in range(replays):
-        again = wallets.credit(customer_id=customer, amount_minor=amount, currency="INR", idempotency_key="k", now=NOW)
+        again = wallets.credit(
+            customer_id=customer, amount_minor=amount, currency="INR", idempotency_key="k", now=NOW
+        )
         assert again.status is CreditStatus.ALREADY_DONE
         assert again.entry == first.entry
     wallet = wallets.get_wallet(customer)
-    assert wallet is not None and wallet.balance_minor == amount
+    assert wallet is not None
+    assert wallet.balance_minor == amount
 
 
 def test_writers_that_always_win_make_the_debit_give_up_without_moving_money(dynamodb: Any) -> None:
@@ -198,8 +235,12 @@ def test_writers_that_always_win_make_the_debit_give_up_without_moving_money(dyn
     plain.credit(customer_id="busy", amount_minor=1_000, currency="INR", idempotency_key="seed", now=NOW)
     for i in range(3):
         racing.before_transact.append(
-            lambda i=i: plain.credit(customer_id="busy", amount_minor=1, currency="INR", idempotency_key=f"r{i}", now=NOW)
-            and None
+            lambda i=i: (
+                plain.credit(
+                    customer_id="busy", amount_minor=1, currency="INR", idempotency_key=f"r{i}", now=NOW
+                )
+                and None
+            )
         )
 
     with pytest.raises(WalletConflictError) as raised:

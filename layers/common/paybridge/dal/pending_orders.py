@@ -180,7 +180,8 @@ class PendingOrdersRepository:
         was RESOLVED meanwhile (the failure no longer matters for it)."""
         return self._update(
             order_id,
-            "SET #status = :failed, failure = :error, failed_at = :now, expires_at = :expires REMOVE task_token",
+            "SET #status = :failed, failure = :error, failed_at = :now, expires_at = :expires "
+            "REMOVE task_token",
             {
                 ":failed": STATUS_FAILED,
                 ":resolved": STATUS_RESOLVED,

@@ -15,10 +15,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, Protocol, get_args
 
 from paybridge.models.money import format_major
-from paybridge.models.sdk import InitiateRequest, ProcessRequest, WalletOffer, merchant_container_list_json
+from paybridge.models.sdk import (
+    InitiateRequest,
+    ProcessRequest,
+    WalletOffer,
+    merchant_container_list_json,
+    parse_initiate_request,
+    parse_process_request,
+)
+from paybridge.models.wallet import Wallet, WalletStatus
 from paybridge.signer import Signer
 
 #: The SDK service the payloads address (Payment Page / HyperCheckout).
@@ -268,3 +276,76 @@ def build_process_payload(
         order=order,
         order_details=order_details,
     )
+
+
+# --- The use case behind POST /sdk/initiate and POST /sdk/process ------------------------------------------
+class WalletReader(Protocol):
+    """Reads a customer's wallet (``WalletRepository`` satisfies it)."""
+
+    def get_wallet(self, customer_id: str) -> Wallet | None: ...
+
+
+class SignedOrderRecorder(Protocol):
+    """Stores what was signed (``SignedOrdersRepository`` satisfies it)."""
+
+    def record(self, order: SignedOrder) -> None: ...
+
+
+@dataclass
+class SigningDependencies:
+    """Configuration and collaborators of the signing routes, passed in by the handler."""
+
+    signer: Signer
+    merchant_id: str
+    client_id: str
+    environment: Environment
+    wallet_payment_method: str
+    wallet_display_name: str
+    wallets: WalletReader
+    orders: SignedOrderRecorder
+    clock: Clock
+    request_id_factory: RequestIdFactory
+    #: Called once the order is recorded (the pending-order state machine is started from here).
+    on_signed: Callable[[SignedOrder], None] = lambda _order: None
+
+
+def sign_sdk_initiate(body: object, deps: SigningDependencies) -> dict[str, Any]:
+    """Validates an Initiate request and returns the signed Initiate payload."""
+    return build_initiate_payload(
+        parse_initiate_request(body),
+        signer=deps.signer,
+        merchant_id=deps.merchant_id,
+        client_id=deps.client_id,
+        environment=deps.environment,
+        clock=deps.clock,
+        request_id_factory=deps.request_id_factory,
+    )
+
+
+def sign_sdk_process(body: object, deps: SigningDependencies) -> SignedProcessPayload:
+    """Validates a Process request, offers the customer's wallet, signs, records the order, then hands the
+    order to ``on_signed``. The order is recorded before the payload leaves, so settlement can always check
+    what Juspay reports against what was signed."""
+    request = parse_process_request(body)
+    wallet = deps.wallets.get_wallet(request.customer_id)
+    offer = None
+    if wallet is not None and wallet.status == WalletStatus.ACTIVE and wallet.currency == request.currency:
+        offer = offer_wallet(
+            payment_method=deps.wallet_payment_method,
+            display_name=deps.wallet_display_name,
+            balance_minor=wallet.balance_minor,
+            order_amount_minor=request.amount_minor,
+            currency=request.currency,
+        )
+    signed = build_process_payload(
+        request,
+        signer=deps.signer,
+        merchant_id=deps.merchant_id,
+        client_id=deps.client_id,
+        clock=deps.clock,
+        request_id_factory=deps.request_id_factory,
+        wallet_offer=offer,
+    )
+    deps.orders.record(signed.order)
+    deps.on_signed(signed.order)
+    return signed

@@ -75,7 +75,8 @@ def handle_pending_event(event: Mapping[str, Any], deps: StartDependencies) -> S
     An event without an order id cannot be followed; it is logged and counted, not retried (a retry could
     not add the id).
     """
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    raw = event.get("detail")
+    detail: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     trigger = f"{event.get('source', '')}/{event.get('detail-type', '')}"
     order_id = _text(detail.get("order_id"))
     if order_id is None:

@@ -75,10 +75,12 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
     logger.append_keys(order_id=order_id, event_name=event_name)
     records = deps.refunds.repository.list_for_order(order_id)
     open_records = [r for r in records if r.is_open]
-    settlement = _settled_with_wallet_share(order_id, deps) if event_name in CREDIT_BACK_EVENTS else None
+    credit_back = event_name in CREDIT_BACK_EVENTS
+    settlement = _settled_with_wallet_share(order_id, deps) if credit_back else None
+    wallet = NOT_SETTLED if credit_back and settlement is None else None
     if not open_records and settlement is None:
         logger.info("no open refund and nothing to credit back", extra={"refunds": len(records)})
-        return TrackResult(order_id, event_name, [_summary(r) for r in records])
+        return TrackResult(order_id, event_name, [_summary(r) for r in records], wallet)
 
     routing = next((r.customer_id for r in records if r.customer_id), None)
     if routing is None and settlement is not None:
@@ -93,9 +95,8 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
         elif record.status == REQUESTED:
             # Juspay has not got this attempt: an earlier call's outcome was unknown. Same id again.
             after[record.seq] = drive(record, deps.refunds)
-    wallet = _credit_back(order, settlement, deps) if settlement is not None else None
-    if event_name in CREDIT_BACK_EVENTS and settlement is None:
-        wallet = NOT_SETTLED
+    if settlement is not None:
+        wallet = _credit_back(order, settlement, deps)
     return TrackResult(order_id, event_name, [_summary(r) for r in after.values()], wallet)
 
 

@@ -1,0 +1,83 @@
+"""POST /sdk/initiate and POST /sdk/process (merchant API, IAM auth): signed SDK payloads.
+
+Thin: wiring, then ``paybridge.logic.sign_sdk_payload``. The private key stays in KMS (or, for merchants who
+must bring an existing key, in Secrets Manager); it never reaches the app.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.config import Settings
+from paybridge.dal.signed_orders import SignedOrdersRepository
+from paybridge.dal.wallets import WalletRepository
+from paybridge.logic.sign_sdk_payload import (
+    Environment,
+    SigningDependencies,
+    sign_sdk_initiate,
+    sign_sdk_process,
+)
+from paybridge.observability import logger, metrics, tracer
+from paybridge.signer import KmsSigner, PemSigner, Signer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+def _signer(settings: Settings, session: boto3.session.Session) -> Signer:
+    if settings.sdk_signer == "pem":
+        return PemSigner.from_secrets_manager(
+            session.client("secretsmanager"),
+            settings.sdk_signing_secret_name,
+            settings.juspay_merchant_key_id,
+        )
+    return KmsSigner(session.client("kms"), settings.sdk_signing_key_id, settings.juspay_merchant_key_id)
+
+
+@functools.cache
+def _deps() -> SigningDependencies:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    dynamodb = session.client("dynamodb")
+    return SigningDependencies(
+        signer=_signer(settings, session),
+        merchant_id=settings.juspay.merchant_id,
+        client_id=settings.juspay_client_id,
+        environment=cast(Environment, settings.sdk_environment),
+        wallet_payment_method=settings.wallet_payment_method,
+        wallet_display_name=settings.wallet_display_name,
+        wallets=WalletRepository(dynamodb, settings.ledger_table),
+        orders=SignedOrdersRepository(dynamodb, settings.orders_table),
+        clock=lambda: datetime.now(UTC),
+        request_id_factory=lambda: str(uuid.uuid4()),
+    )
+
+
+@app.post("/sdk/initiate")
+def initiate() -> Response[str]:
+    """The signed Initiate payload for the customer."""
+    return json_response(200, sign_sdk_initiate(parse_json_body(request_body(app.current_event)), _deps()))
+
+
+@app.post("/sdk/process")
+def process() -> Response[str]:
+    """The signed Process payload for the order (the order is recorded before it is returned)."""
+    signed = sign_sdk_process(parse_json_body(request_body(app.current_event)), _deps())
+    return json_response(200, signed.payload)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)

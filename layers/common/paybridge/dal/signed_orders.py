@@ -1,0 +1,62 @@
+"""What was signed for an order, kept on the order's record in the orders table (``signed_*`` attributes).
+
+Settlement compares Juspay's reports with these. An order id is signed for one set of terms only: signing it
+again with the same terms is a harmless repeat (the app retried), with other terms it is refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from paybridge.dal.dynamo import error_code, to_item
+from paybridge.errors import ConflictError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from paybridge.logic.sign_sdk_payload import SignedOrder
+
+
+class SignedOrdersRepository:
+    """Writes the ``signed_*`` attributes of an order record (other attributes belong to settlement)."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+
+    def record(self, order: SignedOrder) -> None:
+        """Stores the signed terms; raises ``ConflictError`` if the order id was signed with other terms."""
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"order_id": order.order_id}),
+                UpdateExpression=(
+                    "SET signed_customer_id = :customer, signed_amount_minor = :amount,"
+                    " signed_currency = :currency, signed_wallet_offered_minor = :wallet,"
+                    " signed_wallet_payment_method = :method,"
+                    " signed_merchant_key_id = :key, signed_at = :at,"
+                    " first_signed_at = if_not_exists(first_signed_at, :at)"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
+                    " AND signed_customer_id = :customer AND signed_currency = :currency)"
+                ),
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":customer": order.customer_id,
+                        ":amount": order.amount_minor,
+                        ":currency": order.currency,
+                        ":wallet": order.wallet_offered_minor,
+                        ":method": order.wallet_payment_method,
+                        ":key": order.merchant_key_id,
+                        ":at": order.signed_at.isoformat(),
+                    }
+                ),
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConflictError(
+                    "order_id was already signed with a different amount, currency or customer",
+                    details={"field": "order_id"},
+                ) from None
+            raise

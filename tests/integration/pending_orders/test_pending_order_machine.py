@@ -1,0 +1,280 @@
+"""The real pending-order definition on moto: task functions routed to the real handlers, Juspay simulated.
+
+Waits are shortened through the template parameters only (see conftest). Every scenario also counts what it
+cost (state transitions, status polls) and asserts an upper bound: docs/pending-orders.md quotes them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from paybridge.dal.pending_orders import STATUS_FAILED, STATUS_RESOLVED, STATUS_STALE, STATUS_WAITING
+from paybridge.logic.pending_orders import release_pending_order
+from paybridge_local.simulator import JuspaySimulator
+from paybridge_local.stack import LocalStack
+
+from .support import (
+    add_fault,
+    cost,
+    finished,
+    of_type,
+    order,
+    put_order,
+    repository,
+    start,
+    status_polls,
+    tap,
+    wait_until,
+)
+
+
+def release(stack: LocalStack, order_id: str, status: str) -> str:
+    """What settlement does after processing a terminal webhook for the order."""
+    result = release_pending_order(
+        order_id,
+        {"status": status},
+        repository=repository(stack),
+        sfn_client=stack.session.client("stepfunctions"),
+        now=datetime.now(UTC),
+    )
+    return result.action
+
+
+def test_resolves_by_polling(stack: LocalStack, simulator: JuspaySimulator) -> None:
+    order_id = "po_poll_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    started = start(stack, order_id)
+    assert started.action == "started"
+    assert started.execution_arn is not None
+
+    wait_until(lambda: status_polls(simulator, order_id) >= 2, what="two pending polls")
+    put_order(simulator, order(order_id, "CHARGED"))
+    execution = finished(stack, started.execution_arn)
+    stack.runtime.drain()
+
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    assert output["outcome"] == "resolved"
+    assert output["resolved_by"] == "poll"
+    assert output["status"] == "CHARGED"
+    spent = cost(stack, started.execution_arn)
+    assert 3 <= spent.polls <= 4
+    assert spent.states[-1] == "Resolved"
+    assert spent.transitions == 2 + 3 * spent.polls  # Init, (wait, poll, decide) per poll, Resolved
+    [resolved] = of_type(tap(stack), "PendingOrderResolved")
+    assert resolved["detail"] == {
+        "order_id": order_id,
+        "customer_id": "cust_po_1",
+        "status": "CHARGED",
+        "resolved_by": "poll",
+        "polls": spent.polls,
+    }
+    item = repository(stack).get(order_id)
+    assert item is not None
+    assert item["status"] == STATUS_RESOLVED
+    assert item["resolved_by"] == "poll"
+    assert "task_token" not in item
+
+
+@pytest.mark.parametrize(
+    "pending_parameters",
+    [{"PendingOrderBackoffSeconds": "1,60", "PendingOrderDeadlineSeconds": "600"}],
+)
+def test_webhook_mid_wait_ends_the_wait_at_once_with_at_most_one_poll(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_hook_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    started = start(stack, order_id)
+    assert started.execution_arn is not None
+    # The first wait (1 s) ends in a poll; the second wait (60 s) is where the webhook arrives.
+    wait_until(
+        lambda: (
+            (repository(stack).get(order_id) or {}).get("polls") == 1
+            and (repository(stack).get(order_id) or {}).get("task_token")
+        ),
+        what="the second wait",
+    )
+    put_order(simulator, order(order_id, "CHARGED"))
+    released_at = time.monotonic()
+
+    assert release(stack, order_id, "CHARGED") == "released"
+    execution = finished(stack, started.execution_arn, timeout_s=10)
+
+    assert time.monotonic() - released_at < 5, "the 60 s wait must end at once"
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["webhook"] == {
+        "status": "CHARGED",
+        "order_id": order_id,
+        "resolved_by": "webhook",
+    }
+    spent = cost(stack, started.execution_arn)
+    assert spent.polls == 1
+    assert status_polls(simulator, order_id) == 1
+    assert spent.states == [
+        "Init",
+        "AwaitWebhookOrTimeout",
+        "CheckOrderStatus",
+        "Decide",
+        "AwaitWebhookOrTimeout",
+        "ResolvedByWebhook",
+    ]
+    item = repository(stack).get(order_id)
+    assert item is not None
+    assert (item["status"], item["resolved_by"], item["resolved_status"]) == (
+        STATUS_RESOLVED,
+        "webhook",
+        "CHARGED",
+    )
+    # Settlement already handled the webhook: nothing is handed to it again.
+    assert of_type(tap(stack), "PendingOrderResolved") == []
+    # A second release (a duplicate webhook) finds nothing to do.
+    assert release(stack, order_id, "CHARGED") == "already_resolved"
+
+
+@pytest.mark.parametrize(
+    "pending_parameters",
+    [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
+)
+def test_webhook_during_the_first_wait_costs_no_poll(stack: LocalStack, simulator: JuspaySimulator) -> None:
+    order_id = "po_hook_2"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    started = start(stack, order_id)
+    assert started.execution_arn is not None
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="the first wait")
+
+    assert release(stack, order_id, "CHARGED") == "released"
+    execution = finished(stack, started.execution_arn, timeout_s=10)
+
+    assert execution["status"] == "SUCCEEDED"
+    spent = cost(stack, started.execution_arn)
+    assert spent.states == ["Init", "AwaitWebhookOrTimeout", "ResolvedByWebhook"]
+    assert spent.polls == 0
+    assert status_polls(simulator, order_id) == 0
+
+
+@pytest.mark.parametrize(
+    "pending_parameters",
+    [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
+)
+def test_webhook_settled_before_the_execution_waits_ends_it_at_its_first_step(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_hook_3"
+    # Settlement processed the terminal webhook before the execution reached its first wait.
+    assert release(stack, order_id, "CHARGED") == "recorded"
+    started = start(stack, order_id)
+    assert started.execution_arn is not None
+
+    execution = finished(stack, started.execution_arn, timeout_s=10)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["webhook"]["resolved_by"] == "webhook"
+    spent = cost(stack, started.execution_arn)
+    assert spent.states == ["Init", "AwaitWebhookOrTimeout", "ResolvedByWebhook"]
+    assert status_polls(simulator, order_id) == 0
+
+
+def test_deadline_marks_the_order_stale_and_moves_no_money(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_stale_1"
+    put_order(simulator, order(order_id, "AUTHORIZING"))
+    started = start(stack, order_id, customer_id=None)
+    assert started.execution_arn is not None
+
+    execution = finished(stack, started.execution_arn)
+    stack.runtime.drain()
+
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    assert output["outcome"] == "stale"
+    spent = cost(stack, started.execution_arn)
+    assert spent.states[-1] == "Stale"
+    # Deadline 4 s, waits of 1 s: a poll after each wait, the last one at or past the deadline.
+    assert 3 <= spent.polls <= 6
+    events = tap(stack)
+    [stale] = of_type(events, "OrderStale")
+    assert stale["detail"]["order_id"] == order_id
+    assert stale["detail"]["status"] == "AUTHORIZING"
+    assert stale["detail"]["polls"] == spent.polls
+    assert stale["detail"]["customer_id"] == "cust_po_1"  # taken from Juspay's answer
+    assert of_type(events, "PendingOrderResolved") == []
+    item = repository(stack).get(order_id)
+    assert item is not None
+    assert item["status"] == STATUS_STALE
+    # Nothing but status reads reached Juspay: no refund, no update.
+    log = simulator.state.request_log()
+    assert {(entry["method"], entry["path"]) for entry in log} == {("GET", f"/orders/{order_id}")}
+
+
+def test_transient_juspay_errors_are_retried_by_the_state_machine(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_transient_1"
+    put_order(simulator, order(order_id, "CHARGED"))
+    # Four 503s use up the client's own attempts (1 + 3 retries): the task fails once, then its retry works.
+    add_fault(simulator, {"method": "GET", "path": f"/orders/{order_id}", "status": 503, "times": 4})
+    started = start(stack, order_id)
+    assert started.execution_arn is not None
+
+    execution = finished(stack, started.execution_arn)
+    stack.runtime.drain()
+
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["outcome"] == "resolved"
+    spent = cost(stack, started.execution_arn)
+    assert spent.task_failures == ["JuspayUnavailableError"]
+    assert spent.polls == 2  # the failed invocation and its retry
+    assert status_polls(simulator, order_id) >= 5  # 4 failed HTTP attempts, then the answer
+    assert len(of_type(tap(stack), "PendingOrderResolved")) == 1
+
+
+def test_permanent_juspay_error_is_caught_into_a_recorded_failure(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_unknown_1"  # the simulator does not know it: Get Order Status answers 404
+    started = start(stack, order_id)
+    assert started.execution_arn is not None
+
+    execution = finished(stack, started.execution_arn)
+
+    assert execution["status"] == "FAILED"
+    assert execution.get("error") == "PendingOrderFailed"
+    spent = cost(stack, started.execution_arn)
+    assert spent.task_failures == ["JuspayNotFoundError"]  # never retried
+    assert spent.polls == 1
+    assert spent.states == ["Init", "AwaitWebhookOrTimeout", "CheckOrderStatus", "RecordFailure", "Failed"]
+    [failed] = of_type(tap(stack), "PendingOrderFailed")
+    detail: dict[str, Any] = failed["detail"]
+    assert detail["order_id"] == order_id
+    assert detail["error"] == "JuspayNotFoundError"
+    assert detail["message"] == "Juspay get_order_status: not found"
+    assert detail["execution_arn"] == started.execution_arn
+    item = repository(stack).get(order_id)
+    assert item is not None
+    assert (item["status"], item["failure"]) == (STATUS_FAILED, "JuspayNotFoundError")
+
+
+def test_a_second_start_for_the_same_order_is_harmless(stack: LocalStack, simulator: JuspaySimulator) -> None:
+    order_id = "po_twice_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    first = start(stack, order_id)
+    second = start(stack, order_id)
+
+    assert first.action == "started"
+    assert second.action == "already_started"
+    assert second.execution_arn == first.execution_arn
+    executions = stack.session.client("stepfunctions").list_executions(
+        stateMachineArn=stack.output("PendingOrderStateMachine")
+    )["executions"]
+    assert [e["name"] for e in executions] == [first.execution_name]
+    item = wait_until(lambda: repository(stack).get(order_id), what="the first wait")
+    assert item["status"] == STATUS_WAITING
+    assert item["execution_arn"] == first.execution_arn
+    stack.session.client("stepfunctions").stop_execution(executionArn=str(first.execution_arn))
