@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Final, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -26,15 +26,14 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from paybridge.errors import BadRequestError, PaybridgeError, UnprocessableError
 from paybridge.models.money import exponent, format_major, parse_amount, to_minor
+from paybridge.models.validation import parse_request
 
 #: Juspay: order_id is alphanumeric and shorter than 21 characters.
 ORDER_ID_MAX_LENGTH: Final = 20
@@ -57,10 +56,9 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _METADATA_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 _WALLET_NAME_RE = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
 # Types that mean the request's shape is wrong (400) rather than a value breaking a rule (422).
-_SHAPE_ERROR_TYPES: Final = frozenset({"missing", "extra_forbidden"})
-
-
 # --- Field validators ------------------------------------------------------------------------------------
 def _full_match(regex: re.Pattern[str], error_type: str, message: str) -> Callable[[str], str]:
     """An after-validator requiring ``regex`` to match the whole value; the message never quotes the value."""
@@ -308,40 +306,11 @@ def _json_bool(value: bool) -> str:
 
 
 # --- Edge parsing ----------------------------------------------------------------------------------------
-def _field_name(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "body"
-
-
-def request_error(exc: ValidationError) -> PaybridgeError:
-    """Maps a pydantic ``ValidationError`` to a 400 (shape) or 422 (value) error naming the fields.
-
-    Input values are left out on purpose (``include_input=False``): they may be emails or phone numbers.
-    """
-    errors: list[dict[str, Any]] = [
-        {"field": _field_name(err["loc"]), "code": err["type"], "message": err["msg"]}
-        for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
-    first = errors[0]
-    details = {"field": first["field"], "errors": errors}
-    message = f"invalid {first['field']}: {first['message']}"
-    if any(e["code"] in _SHAPE_ERROR_TYPES or str(e["code"]).endswith("_type") for e in errors):
-        return BadRequestError(message, details=details)
-    return UnprocessableError(message, details=details)
-
-
-def _parse[ModelT: BaseModel](model: type[ModelT], body: object) -> ModelT:
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        # ``from None``: the pydantic error holds the raw input (contact data) and must not reach a traceback.
-        raise request_error(exc) from None
-
-
 def parse_initiate_request(body: object) -> InitiateRequest:
     """Validates the decoded JSON body of ``POST /sdk/initiate`` (raises a 400/422 ``PaybridgeError``)."""
-    return _parse(InitiateRequest, body)
+    return parse_request(InitiateRequest, body)
 
 
 def parse_process_request(body: object) -> ProcessRequest:
     """Validates the decoded JSON body of ``POST /sdk/process`` (raises a 400/422 ``PaybridgeError``)."""
-    return _parse(ProcessRequest, body)
+    return parse_request(ProcessRequest, body)

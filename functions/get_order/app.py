@@ -1,0 +1,42 @@
+"""GET /orders/{order_id} (merchant API, IAM auth). Thin: wiring, then ``paybridge.logic.get_order``."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, register_error_handlers
+from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.get_order import get_order
+from paybridge.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@functools.cache
+def _runtime() -> tuple[Settings, OrdersRepository]:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
+
+
+@app.get("/orders/<order_id>")
+def read_order(order_id: str) -> Response[str]:
+    """Juspay's verified order status with the wallet settlement state."""
+    settings, orders = _runtime()
+    return json_response(200, get_order(order_id, juspay=juspay_client(settings), orders=orders))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)

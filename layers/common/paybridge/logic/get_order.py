@@ -1,0 +1,65 @@
+"""GET /orders/{order_id}: Juspay's verified status with the order's wallet settlement state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paybridge.dal.orders import OrderRecord, OrdersRepository
+from paybridge.juspay.client import JuspayClient
+from paybridge.models.juspay import Order
+from paybridge.models.money import format_major
+from paybridge.models.validation import require_id
+
+
+def get_order(order_id: str, *, juspay: JuspayClient, orders: OrdersRepository) -> dict[str, Any]:
+    """Asks Juspay (the truth for the payment) and reads our settlement record (the truth for the wallet)."""
+    order_id = require_id("order_id", order_id)
+    order = juspay.get_order_status(order_id)
+    record = orders.get(order_id)
+    return {"order": order_view(order), "settlement": settlement_view(record) if record else None}
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """The merchant API's view of a Juspay order: ids, status, amounts, transactions; no contact data."""
+    currency = order.currency or "INR"
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "customer_id": order.customer_id,
+        "currency": order.currency,
+        "amount": format_major(order.amount_minor, currency) if order.amount_minor is not None else None,
+        "transactions": [
+            {
+                "txn_id": t.txn_id,
+                "status": t.status,
+                "payment_method_type": t.payment_method_type,
+                "payment_method": t.payment_method,
+                "amount": str(t.txn_amount) if t.txn_amount is not None else None,
+            }
+            for t in order.transactions()
+        ],
+        "refunds": [
+            {"unique_request_id": r.unique_request_id, "status": r.status, "amount": str(r.amount)}
+            for r in order.refunds
+        ],
+    }
+
+
+def settlement_view(record: OrderRecord) -> dict[str, Any]:
+    """The wallet settlement state of the order (amounts as major-unit strings)."""
+    currency = record.currency or "INR"
+
+    def money(minor: int | None) -> str | None:
+        return format_major(minor, currency) if minor is not None else None
+
+    return {
+        "status": str(record.status),
+        "wallet_amount": money(record.wallet_minor),
+        "online_amount": money(record.online_minor),
+        "wallet_txn_id": record.wallet_txn_id,
+        "online_txn_id": record.online_txn_id,
+        "reason": record.reason,
+        "settled_at": record.settled_at,
+        "cancelled_at": record.cancelled_at,
+        "updated_at": record.updated_at,
+    }
