@@ -27,7 +27,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "type": "apiKey",
         "name": "Authorization",
         "in": "header",
-        "description": "AWS Signature Version 4 (service execute-api), as API Gateway's AWS_IAM auth takes it",
+        "description": "AWS Signature Version 4 (service execute-api): API Gateway's AWS_IAM auth",
         "x-amazon-apigateway-authtype": "awsSigv4",
     },
 }
@@ -58,7 +58,7 @@ def build_openapi() -> dict[str, Any]:
     """The merged document, with each operation's security taken from the template."""
     merge = OpenAPIMerge(title=TITLE, version=VERSION, on_conflict="error")
     merge.discover(path=str(ROOT / "functions"), pattern="app.py", recursive=True)
-    document = json.loads(merge.get_openapi_json_schema())
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for route in template_routes():
         operation = document.get("paths", {}).get(route.path, {}).get(route.method.lower())

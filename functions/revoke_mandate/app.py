@@ -1,4 +1,4 @@
-"""POST /mandates/{mandate_id}/revoke (merchant API, IAM auth). Thin: wiring, then ``logic.revoke_mandate``."""
+"""POST /mandates/{mandate_id}/revoke (merchant API, IAM auth). Thin: then ``logic.revoke_mandate``."""
 
 from __future__ import annotations
 

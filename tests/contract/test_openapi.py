@@ -19,7 +19,8 @@ def test_every_template_route_is_documented_with_its_auth_and_nothing_else() -> 
         for method, operation in operations.items()
     }
     expected = {
-        (r.method, r.path): [{"sigv4": []}] if r.iam_auth else [{"juspayBasic": []}] for r in template_routes()
+        (r.method, r.path): [{"sigv4": []}] if r.iam_auth else [{"juspayBasic": []}]
+        for r in template_routes()
     }
     assert documented == expected
     assert ("POST", "/webhooks/juspay") in expected

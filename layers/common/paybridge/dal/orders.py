@@ -80,6 +80,11 @@ class OrderRecord:
     cancelled_at: str | None = None
     published_status: str | None = None
     publish_claimed_at: str | None = None
+    #: What was signed for the SDK (``dal/signed_orders.py``), when the order was signed here.
+    signed_customer_id: str | None = None
+    signed_currency: str | None = None
+    signed_amount_minor: int | None = None
+    signed_wallet_offered_minor: int | None = None
 
     @property
     def is_final(self) -> bool:
@@ -317,4 +322,8 @@ def _record(item: Mapping[str, Any]) -> OrderRecord:
         cancelled_at=text("cancelled_at"),
         published_status=text("published_status"),
         publish_claimed_at=text("publish_claimed_at"),
+        signed_customer_id=text("signed_customer_id"),
+        signed_currency=text("signed_currency"),
+        signed_amount_minor=number("signed_amount_minor"),
+        signed_wallet_offered_minor=number("signed_wallet_offered_minor"),
     )

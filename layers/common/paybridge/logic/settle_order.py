@@ -140,7 +140,30 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
     amounts = validate_split(order, classification)
     if isinstance(amounts, SplitMismatch):
         return _record_mismatch(order, classification, ",".join(amounts.reasons), deps)
+    differences = differs_from_signed(existing, amounts)
+    if differences:
+        return _record_mismatch(order, classification, ",".join(differences), deps)
     return _debit(order, classification, amounts, deps)
+
+
+def differs_from_signed(record: OrderRecord | None, amounts: SplitAmounts) -> list[str]:
+    """How Juspay's order differs from what this system signed for it (nothing when it was not signed here).
+
+    The signed terms are the merchant's intent: an order whose amount, currency or customer changed, or whose
+    wallet share exceeds the share offered, is not debited.
+    """
+    if record is None or record.signed_amount_minor is None:
+        return []
+    reasons = []
+    if record.signed_amount_minor != amounts.amount_minor:
+        reasons.append("amount_differs_from_signed")
+    if record.signed_currency not in (None, amounts.currency):
+        reasons.append("currency_differs_from_signed")
+    if record.signed_customer_id not in (None, amounts.customer_id):
+        reasons.append("customer_differs_from_signed")
+    if amounts.wallet_minor > (record.signed_wallet_offered_minor or 0):
+        reasons.append("wallet_share_exceeds_offer")
+    return reasons
 
 
 # --- outcomes ------------------------------------------------------------------------------------------
