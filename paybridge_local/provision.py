@@ -154,6 +154,7 @@ class _Creator:
         self.template_dir = template_dir
         self.document = document
         self.region = result.region
+        self._clients: dict[str, Any] = {}
         self._handlers: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
             "AWS::DynamoDB::Table": self._table,
             "AWS::Events::EventBus": self._bus,
@@ -168,6 +169,12 @@ class _Creator:
             "AWS::Serverless::Api": self._api,
             "AWS::Serverless::LayerVersion": self._layer,
         }
+
+    def _client(self, service: str) -> Any:
+        # One client per service: creating a botocore client costs more than most calls it makes.
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
@@ -192,7 +199,7 @@ class _Creator:
 
     # ---- resource types ------------------------------------------------------------------------------
     def _table(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        client = self.session.client("dynamodb")
+        client = self._client("dynamodb")
         name = p.get("TableName") or self._name(logical_id)
         kwargs: dict[str, Any] = {
             "TableName": name,
@@ -216,7 +223,7 @@ class _Creator:
 
     def _bus(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
         name = p["Name"]
-        arn = self.session.client("events").create_event_bus(Name=name)["EventBusArn"]
+        arn = self._client("events").create_event_bus(Name=name)["EventBusArn"]
         return {"Ref": name, "Arn": arn, "Name": name}
 
     def _archive(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +233,7 @@ class _Creator:
             kwargs["EventPattern"] = json.dumps(p["EventPattern"])
         if "RetentionDays" in p:
             kwargs["RetentionDays"] = int(p["RetentionDays"])
-        arn = self.session.client("events").create_archive(**kwargs)["ArchiveArn"]
+        arn = self._client("events").create_archive(**kwargs)["ArchiveArn"]
         return {"Ref": name, "Arn": arn, "ArchiveName": name}
 
     def _rule(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +243,7 @@ class _Creator:
     def _put_rule(
         self, name: str, bus: str, pattern: dict[str, Any], targets: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        events = self.session.client("events")
+        events = self._client("events")
         arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")[
             "RuleArn"
         ]
@@ -253,9 +260,7 @@ class _Creator:
         }
         if "RedrivePolicy" in p:
             attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
-        url = self.session.client("sqs").create_queue(QueueName=name, Attributes=cast(Any, attributes))[
-            "QueueUrl"
-        ]
+        url = self._client("sqs").create_queue(QueueName=name, Attributes=cast(Any, attributes))["QueueUrl"]
         arn = self._arn("sqs", name)
         return {"Ref": url, "Arn": arn, "QueueName": name, "QueueUrl": url}
 
@@ -271,16 +276,16 @@ class _Creator:
             value = json.dumps(document)
         if value is None:
             raise TemplateError(f"secret {logical_id} has no value; supply one")
-        arn = self.session.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+        arn = self._client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
         return {"Ref": arn, "Id": arn, "Name": name}
 
     def _kms_key(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
         kwargs = {k: p[k] for k in ("KeySpec", "KeyUsage", "Description") if k in p}
-        metadata = self.session.client("kms").create_key(**kwargs)["KeyMetadata"]
+        metadata = self._client("kms").create_key(**kwargs)["KeyMetadata"]
         return {"Ref": metadata["KeyId"], "Arn": metadata["Arn"], "KeyId": metadata["KeyId"]}
 
     def _kms_alias(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        self.session.client("kms").create_alias(AliasName=p["AliasName"], TargetKeyId=p["TargetKeyId"])
+        self._client("kms").create_alias(AliasName=p["AliasName"], TargetKeyId=p["TargetKeyId"])
         return {"Ref": p["AliasName"]}
 
     def _api(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -359,7 +364,7 @@ class _Creator:
             text = json.dumps(p["Definition"])
         for key, value in p.get("DefinitionSubstitutions", {}).items():
             text = text.replace("${" + key + "}", str(value))
-        arn = self.session.client("stepfunctions").create_state_machine(
+        arn = self._client("stepfunctions").create_state_machine(
             name=name,
             definition=text,
             roleArn=self._arn("iam", f"role/{name}-role").replace(f":{self.region}:", "::"),

@@ -7,6 +7,8 @@ unsupported construct is noticed the day it is added, not silently skipped.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -25,11 +27,11 @@ class TemplateError(Exception):
     """The template uses something the local stack cannot resolve."""
 
 
-class _CfnLoader(yaml.SafeLoader):
+class _CfnLoader(yaml.CSafeLoader):  # libyaml (in PyYAML's wheels): the template is read for every stack
     """YAML loader that turns CloudFormation short tags (``!Ref``, ``!Sub`` ...) into their long form."""
 
 
-def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+def _construct_tag(loader: yaml.CSafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
@@ -49,7 +51,13 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)  # type: ignore[no-untyped
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """The template as plain data, short tags expanded."""
+    """The template as plain data, short tags expanded (a fresh copy each call; parsed once per version)."""
+    stat = path.stat()
+    return copy.deepcopy(_parse(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass with tag constructors
     if not isinstance(document, dict):

@@ -6,19 +6,23 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.wallets import WalletRepository
-from paybridge.juspay.client import JuspayClient, parse_api_key_secret
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.pending_orders import release_pending_order
 from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.observability import logger, metrics, tracer
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class _Runtime:
     wallets: WalletRepository
     orders: OrdersRepository
     publisher: EventPublisher
+    pending_orders: PendingOrdersRepository
+    sfn: SFNClient
 
 
 @functools.cache
@@ -40,22 +46,9 @@ def _runtime() -> _Runtime:
         wallets=WalletRepository(dynamodb, settings.ledger_table),
         orders=OrdersRepository(dynamodb, settings.orders_table),
         publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+        pending_orders=PendingOrdersRepository(dynamodb, settings.pending_orders_table),
+        sfn=session.client("stepfunctions"),
     )
-
-
-@functools.lru_cache(maxsize=2)
-def _juspay_client(api_key: str) -> JuspayClient:
-    settings = _runtime().settings
-    # Asynchronous invocation: Lambda retries the whole event and the rule keeps it for hours, so the
-    # client's own retries stay short instead of holding the function through long backoffs.
-    config = settings.juspay.model_copy(update={"max_retries": 1})
-    return JuspayClient(config, parse_api_key_secret(api_key), backoff_factor=0.2, backoff_max=1.0)
-
-
-def _juspay(settings: Settings) -> JuspayClient:
-    # The key is read through Powertools' cache, so a key set or rotated after deploy is picked up.
-    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
-    return _juspay_client(str(secret))
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -68,11 +61,19 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         source=event.get("source"), detail_type=event.get("detail-type"), bus_event_id=event.get("id")
     )
     deps = SettleDependencies(
-        juspay=_juspay(runtime.settings),
+        # Asynchronous invocation: Lambda retries the whole event, so the client's own retries stay short.
+        juspay=juspay_client(runtime.settings, max_retries=1),
         wallets=runtime.wallets,
         orders=runtime.orders,
         publisher=runtime.publisher,
         clock=lambda: datetime.now(UTC),
+        release_pending=lambda order_id, status: release_pending_order(
+            order_id,
+            {"status": status},
+            repository=runtime.pending_orders,
+            sfn_client=runtime.sfn,
+            now=datetime.now(UTC),
+        ),
     )
     detail = event.get("detail")
     result = settle_order(detail if isinstance(detail, dict) else {}, deps)

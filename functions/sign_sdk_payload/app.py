@@ -21,10 +21,12 @@ from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.sign_sdk_payload import (
     Environment,
+    SignedOrder,
     SigningDependencies,
     sign_sdk_initiate,
     sign_sdk_process,
 )
+from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.observability import logger, metrics, tracer
 from paybridge.signer import KmsSigner, PemSigner, Signer
 
@@ -59,7 +61,20 @@ def _deps() -> SigningDependencies:
         orders=SignedOrdersRepository(dynamodb, settings.orders_table),
         clock=lambda: datetime.now(UTC),
         request_id_factory=lambda: str(uuid.uuid4()),
+        on_signed=functools.partial(
+            _follow,
+            StartDependencies(
+                session.client("stepfunctions"),
+                settings.pending_order_state_machine_arn,
+                lambda: datetime.now(UTC),
+            ),
+        ),
     )
+
+
+def _follow(deps: StartDependencies, order: SignedOrder) -> None:
+    # An order whose webhooks never come is still resolved: the pending-order state machine follows it.
+    start_pending_order(order.order_id, order.customer_id, trigger="paybridge/SdkProcessSigned", deps=deps)
 
 
 @app.post("/sdk/initiate")

@@ -33,6 +33,7 @@ from paybridge.logic.classify_order import (
     classify_order,
     validate_split,
 )
+from paybridge.logic.pending_orders import is_pending
 from paybridge.models.juspay import Order
 from paybridge.models.money import format_major
 from paybridge.observability import MetricUnit, logger, metrics
@@ -94,6 +95,8 @@ class SettleDependencies:
     orders: OrdersRepository
     publisher: EventPublisher
     clock: Callable[[], datetime]
+    #: Ends a pending-order wait for the order (``release_pending_order``); None where none is followed.
+    release_pending: Callable[[str, str], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
     if existing is not None and existing.is_final:
         # Settled or cancelled for good: no Juspay call, no money; only finish a publication left undone.
         _ensure_published(existing, deps)
+        _release_pending(order_id, existing.juspay_status or "", deps)
         metrics.add_metric(name="SettlementDuplicate", unit=MetricUnit.Count, value=1)
         return SettlementResult(order_id, existing.status.value, "already_done")
     deps.orders.note_received(
@@ -126,6 +130,22 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
     )
 
     order = deps.juspay.get_order_status(order_id, customer_id=hint_customer)
+    result = _settle_confirmed(order, existing, deps)
+    if not is_pending(order):
+        # A terminal status is settled: a pending-order execution waiting for this order can end now.
+        _release_pending(order_id, order.status or "", deps)
+    return result
+
+
+def _release_pending(order_id: str, status: str, deps: SettleDependencies) -> None:
+    if deps.release_pending is not None:
+        deps.release_pending(order_id, status)
+
+
+def _settle_confirmed(
+    order: Order, existing: OrderRecord | None, deps: SettleDependencies
+) -> SettlementResult:
+    """Classifies Juspay's confirmed order and acts on it (debit, cancel, or record)."""
     classification = classify_order(order)
     logger.info(
         "order classified",
