@@ -3,61 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
 
-from tests.helpers import ROOT, sample_path
+from tests.helpers import sample_path
 
 pytestmark = pytest.mark.e2e
 CREDS = ("juspay-local", "local-webhook-password")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    outputs = tmp_path_factory.mktemp("local") / "outputs.json"
-    ports = {"LOCAL_AWS_PORT": free_port(), "LOCAL_API_PORT": free_port(), "LOCAL_JUSPAY_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
-    env.update({k: str(v) for k, v in ports.items()})
-    env.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
-    log = (outputs.parent / "local.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "paybridge_local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 60
-    while not outputs.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(Path(log.name).read_text()[-3000:])
-        time.sleep(0.2)
-    document = json.loads(outputs.read_text())
-    aws = {
-        "endpoint_url": document["urls"]["aws"],
-        "region_name": "ap-south-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    yield {"outputs": document, "process": process, "aws": aws, "log": Path(log.name)}
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(20)
-    log.close()
 
 
 def tap(local: dict[str, Any]) -> list[dict[str, Any]]:

@@ -3,14 +3,8 @@ simulator, then CHARGED with a webhook, ends settled — once — and its pendin
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -18,7 +12,7 @@ import pytest
 import requests
 
 from paybridge.logic.pending_orders import execution_name
-from tests.helpers import ROOT, sigv4_headers
+from tests.e2e.support import call, eventually, running_local_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -27,49 +21,13 @@ ORDER_ID = "ordE2EPending1"
 OVERRIDES = "PendingOrderBackoffSeconds=1,3 PendingOrderDeadlineSeconds=300"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    outputs = tmp_path_factory.mktemp("local-pending") / "outputs.json"
-    ports = {"LOCAL_AWS_PORT": free_port(), "LOCAL_API_PORT": free_port(), "LOCAL_JUSPAY_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
-    env.update({k: str(v) for k, v in ports.items()})
-    env.update(
-        {
-            "LOCAL_OUTPUTS": str(outputs),
-            "AWS_DEFAULT_REGION": "ap-south-1",
-            "LOCAL_PARAMETER_OVERRIDES": OVERRIDES,
-        }
-    )
-    log = (outputs.parent / "local.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "paybridge_local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 60
-    while not outputs.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(Path(log.name).read_text()[-3000:])
-        time.sleep(0.2)
-    document = json.loads(outputs.read_text())
-    aws = {
-        "endpoint_url": document["urls"]["aws"],
-        "region_name": "ap-south-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    yield {"outputs": document, "aws": aws, "log": Path(log.name)}
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(20)
-    log.close()
+    """The local stack with one- and three-second waits, set as a user would: LOCAL_PARAMETER_OVERRIDES."""
+    with running_local_stack(
+        tmp_path_factory.mktemp("local-pending"), parameter_overrides=OVERRIDES
+    ) as stack:
+        yield stack
 
 
 def split_order(status: str, online_status: str) -> dict[str, Any]:
@@ -112,23 +70,9 @@ def split_order(status: str, online_status: str) -> dict[str, Any]:
 
 
 def wallet_call(local: dict[str, Any], method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    url = local["outputs"]["urls"]["api"] + path
-    data = json.dumps(body) if body is not None else ""
-    response = requests.request(
-        method, url, data=data or None, headers=sigv4_headers(method, url, data), timeout=30
-    )
+    response = call(local, method, path, body)
     assert response.status_code in (200, 201), response.text
     return response.json()
-
-
-def eventually(predicate: Callable[[], Any], *, timeout_s: float = 60.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_order_left_pending_then_charged_by_webhook_ends_settled(local: dict[str, Any]) -> None:

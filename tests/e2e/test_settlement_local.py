@@ -3,41 +3,17 @@ simulator moving a split order and delivering its webhook."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 # The module-scoped `make local` fixture of test_local_stack (this module gets its own instance).
-from tests.e2e.test_local_stack import local as local
+from tests.e2e.support import call, eventually
 from tests.helpers import load_sample
 
 pytestmark = pytest.mark.e2e
-
-
-def call(local: dict[str, Any], method: str, path: str, body: Any = None) -> requests.Response:
-    """A SigV4-signed merchant API call (the same host is signed and sent)."""
-    url = local["outputs"]["urls"]["api"].rstrip("/") + path
-    data = json.dumps(body).encode() if body is not None else b""
-    request = AWSRequest(
-        method=method, url=url, data=data, headers={"Content-Type": "application/json"} if data else {}
-    )
-    SigV4Auth(Credentials("testing", "testing"), "execute-api", "ap-south-1").add_auth(request)
-    return requests.request(method, url, data=data or None, headers=dict(request.headers.items()), timeout=30)
-
-
-def wait_for(predicate: Any, timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -82,8 +58,7 @@ def test_simulator_split_order_debits_the_wallet_once(
         body = call(local, "GET", f"/wallets/{customer}").json()
         return body if any(e["type"] == "DEBIT" for e in body["entries"]) else None
 
-    wallet = wait_for(debited)
-    assert wallet is not None, "the wallet was never debited"
+    wallet = eventually(debited, timeout_s=30, what="the wallet debit")
     assert wallet["balance"] == "90.00"
 
     # Juspay sends the webhook again (a new event id): settlement sees the order settled and debits nothing.
