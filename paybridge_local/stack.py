@@ -6,8 +6,10 @@ run the same provisioning and routing code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,10 +98,31 @@ class LocalStack:
         return self.provisioned.attributes[logical_id][attribute]
 
     def close(self) -> None:
-        """Waits for in-flight async work, stops the pool and restores moto."""
+        """Stops running executions, waits for in-flight async work, stops the pool and restores moto."""
+        self._stop_executions()
         self.runtime.drain()
         self.runtime.close()
         moto_routing.uninstall()
+
+
+    def _stop_executions(self) -> None:
+        # A waiting execution would otherwise wake up after this stack is gone and run its tasks against
+        # whatever stack is current then. moto cannot stop an execution whose worker has not started yet,
+        # so keep trying briefly.
+        sfn = self.session.client("stepfunctions")
+        machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
+        for _ in range(50):
+            running = [
+                e["executionArn"]
+                for arn in machines
+                for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+            if not running:
+                return
+            for execution_arn in running:
+                with contextlib.suppress(Exception):
+                    sfn.stop_execution(executionArn=execution_arn, cause="local stack closing")
+            time.sleep(0.05)
 
 
 def build_stack(session: boto3.session.Session, settings: LocalSettings) -> LocalStack:

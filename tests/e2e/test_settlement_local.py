@@ -56,7 +56,7 @@ def test_simulator_split_order_debits_the_wallet_once(
 
     def debited() -> dict[str, Any] | None:
         body = call(local, "GET", f"/wallets/{customer}").json()
-        return body if any(e["type"] == "DEBIT" for e in body["entries"]) else None
+        return body if body["balance"] == "90.00" else None
 
     wallet = eventually(debited, timeout_s=30, what="the wallet debit")
     assert wallet["balance"] == "90.00"

@@ -58,3 +58,24 @@ def test_every_difference_is_named() -> None:
     assert differs_from_signed(replace(SIGNED, signed_wallet_offered_minor=None), AMOUNTS) == [
         "wallet_share_exceeds_offer"
     ]
+
+
+def test_wallet_view_leaves_out_entries_newer_than_the_balance_read() -> None:
+    from paybridge.logic.get_wallet import get_wallet
+    from paybridge.models.wallet import EntryType, LedgerEntry, Wallet, WalletStatus
+
+    def entry(seq: int, kind: EntryType, amount: int, after: int) -> LedgerEntry:
+        return LedgerEntry("c1", seq, kind, amount, after, "INR", f"ref{seq}", None, "t")
+
+    class RacingWallets:
+        """The wallet is read before a debit lands; the entries after it."""
+
+        def get_wallet(self, customer_id: str) -> Wallet:
+            return Wallet(customer_id, "INR", 10000, 1, WalletStatus.ACTIVE, "t0", "t0")
+
+        def list_entries(self, customer_id: str, *, limit: int) -> list[LedgerEntry]:
+            return [entry(2, EntryType.DEBIT, 1000, 9000), entry(1, EntryType.CREDIT, 10000, 10000)]
+
+    view = get_wallet("c1", RacingWallets())  # type: ignore[arg-type]
+    assert view["balance"] == "100.00"
+    assert [e["seq"] for e in view["entries"]] == [1]

@@ -27,3 +27,32 @@ def error_code(exc: Exception) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def update_if(
+    client: Any,
+    *,
+    table_name: str,
+    key: Mapping[str, Any],
+    expression: str,
+    condition: str,
+    values: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+) -> bool:
+    """UpdateItem under a condition. False when the condition does not hold; any other error raises."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "Key": to_item(key),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": to_item(values),
+    }
+    if names:
+        kwargs["ExpressionAttributeNames"] = dict(names)
+    try:
+        client.update_item(**kwargs)
+    except Exception as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

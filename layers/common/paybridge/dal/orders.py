@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from paybridge.dal.dynamo import error_code, from_item, to_item
+from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -232,18 +232,15 @@ class OrdersRepository:
     def _conditional_update(
         self, order_id: str, expression: str, condition: str, values: dict[str, Any]
     ) -> None:
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": order_id}),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(values),
-            )
-        except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        update_if(
+            self._client,
+            table_name=self.table_name,
+            key={"order_id": order_id},
+            expression=expression,
+            condition=condition,
+            values=values,
+            names={"#status": "status"},
+        )
 
     def _status_update(
         self,

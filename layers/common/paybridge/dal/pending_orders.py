@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from paybridge.dal.dynamo import error_code, from_item, to_item
+from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -193,17 +193,12 @@ class PendingOrdersRepository:
         )
 
     def _update(self, order_id: str, expression: str, values: dict[str, Any], *, condition: str) -> bool:
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": order_id}),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(values),
-            )
-        except Exception as exc:
-            if error_code(exc) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return update_if(
+            self._client,
+            table_name=self.table_name,
+            key={"order_id": order_id},
+            expression=expression,
+            condition=condition,
+            values=values,
+            names={"#status": "status"},
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from paybridge.dal.dynamo import error_code, to_item
+from paybridge.dal.dynamo import update_if
 from paybridge.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -26,37 +26,33 @@ class SignedOrdersRepository:
 
     def record(self, order: SignedOrder) -> None:
         """Stores the signed terms; raises ``ConflictError`` if the order id was signed with other terms."""
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": order.order_id}),
-                UpdateExpression=(
-                    "SET signed_customer_id = :customer, signed_amount_minor = :amount,"
-                    " signed_currency = :currency, signed_wallet_offered_minor = :wallet,"
-                    " signed_wallet_payment_method = :method,"
-                    " signed_merchant_key_id = :key, signed_at = :at,"
-                    " first_signed_at = if_not_exists(first_signed_at, :at)"
-                ),
-                ConditionExpression=(
-                    "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
-                    " AND signed_customer_id = :customer AND signed_currency = :currency)"
-                ),
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":customer": order.customer_id,
-                        ":amount": order.amount_minor,
-                        ":currency": order.currency,
-                        ":wallet": order.wallet_offered_minor,
-                        ":method": order.wallet_payment_method,
-                        ":key": order.merchant_key_id,
-                        ":at": order.signed_at.isoformat(),
-                    }
-                ),
+        recorded = update_if(
+            self._client,
+            table_name=self.table_name,
+            key={"order_id": order.order_id},
+            expression=(
+                "SET signed_customer_id = :customer, signed_amount_minor = :amount,"
+                " signed_currency = :currency, signed_wallet_offered_minor = :wallet,"
+                " signed_wallet_payment_method = :method,"
+                " signed_merchant_key_id = :key, signed_at = :at,"
+                " first_signed_at = if_not_exists(first_signed_at, :at)"
+            ),
+            condition=(
+                "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
+                " AND signed_customer_id = :customer AND signed_currency = :currency)"
+            ),
+            values={
+                ":customer": order.customer_id,
+                ":amount": order.amount_minor,
+                ":currency": order.currency,
+                ":wallet": order.wallet_offered_minor,
+                ":method": order.wallet_payment_method,
+                ":key": order.merchant_key_id,
+                ":at": order.signed_at.isoformat(),
+            },
+        )
+        if not recorded:
+            raise ConflictError(
+                "order_id was already signed with a different amount, currency or customer",
+                details={"field": "order_id"},
             )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConflictError(
-                    "order_id was already signed with a different amount, currency or customer",
-                    details={"field": "order_id"},
-                ) from None
-            raise

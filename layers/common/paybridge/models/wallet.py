@@ -10,6 +10,7 @@ from typing import Any
 
 from paybridge.errors import BadRequestError, UnprocessableError
 from paybridge.models.money import format_major, parse_amount, to_minor
+from paybridge.models.validation import require_id
 
 __all__ = [
     "MAX_AMOUNT_MINOR",
@@ -24,7 +25,6 @@ __all__ = [
 
 #: Largest single credit accepted (10^10 major units): bigger is a typo, not a top-up.
 MAX_AMOUNT_MINOR = 10**12
-_CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -99,12 +99,8 @@ class CreditRequest:
 
 
 def check_customer_id(customer_id: str | None) -> str:
-    """The customer id from a path, or ``BadRequestError`` (1..128 letters, digits, ``_.:@-``)."""
-    if not customer_id or not _CUSTOMER_ID.match(customer_id):
-        raise BadRequestError(
-            "customer_id must be 1..128 letters, digits or _.:@-", details={"field": "customer_id"}
-        )
-    return customer_id
+    """The customer id from a path, or ``BadRequestError`` naming the field (the API's one id rule)."""
+    return require_id("customer_id", customer_id)
 
 
 def parse_credit_request(body: Any) -> CreditRequest:
