@@ -104,7 +104,6 @@ class LocalStack:
         self.runtime.close()
         moto_routing.uninstall()
 
-
     def _stop_executions(self) -> None:
         # A waiting execution would otherwise wake up after this stack is gone and run its tasks against
         # whatever stack is current then. moto cannot stop an execution whose worker has not started yet,
