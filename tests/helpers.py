@@ -89,3 +89,17 @@ def signed(gateway: Any, method: str, path: str, body: bytes | str = b"") -> Res
     """Sends one SigV4-signed request through the local API Gateway in-process."""
     url = f"http://localhost{path}"
     return http(gateway, method, path, body=body or None, headers=sigv4_headers(method, url, body))
+
+
+def bus_events(stack: Any) -> list[dict[str, Any]]:
+    """Every event on the stack's bus so far, in arrival order (drained from the local event tap)."""
+    sqs = stack.session.client("sqs")
+    url = stack.output("LocalEventTap")
+    found: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

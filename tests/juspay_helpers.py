@@ -17,6 +17,7 @@ from paybridge.config import JuspayConfig
 from paybridge.juspay import JuspayClient, build_session
 from paybridge.models.juspay import loads_juspay_json
 from paybridge_local.simulator import JuspaySimulator
+from tests.helpers import SAMPLES
 
 #: Distinctive so a leak is easy to spot in any captured text.
 API_KEY = "sim_KEY_d0e5f1a2b3c4_must_never_leak"
@@ -25,7 +26,7 @@ MERCHANT_ID = "paybridge_test"
 
 def samples_dir() -> Path:
     """``../shared/juspay-samples`` relative to the repository root (official Juspay payloads)."""
-    return Path(__file__).resolve().parents[1] / ".." / "shared" / "juspay-samples"
+    return SAMPLES
 
 
 def load_sample(name: str) -> Any:

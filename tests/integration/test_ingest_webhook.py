@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.stack import LocalSettings, LocalStack
-from tests.helpers import EVENTS, basic_auth, http, load_sample, strict_json_samples
+from tests.helpers import EVENTS, basic_auth, bus_events, http, load_sample, strict_json_samples
 
 # Every valid-JSON webhook sample, the 2018 "payv3" ones included (the invalid ones are listed in INDEX.md).
 WEBHOOK_SAMPLES = strict_json_samples("webhook_") + strict_json_samples("legacy_payv3_webhook_")
@@ -25,20 +25,6 @@ def deliver(
     headers = {"Content-Type": "application/json"}
     headers["Authorization"] = auth or basic_auth(settings.webhook_username, settings.webhook_password)
     return http(gateway, "POST", "/webhooks/juspay", body=body, headers=headers)
-
-
-def bus_events(stack: LocalStack) -> list[dict[str, Any]]:
-    """Every event that reached the bus so far (drained from the local event tap)."""
-    sqs = stack.session.client("sqs")
-    found: list[dict[str, Any]] = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=stack.output("LocalEventTap"), MaxNumberOfMessages=10)
-        messages = batch.get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=stack.output("LocalEventTap"), ReceiptHandle=message["ReceiptHandle"])
 
 
 def stored_versions(stack: LocalStack, event_id: str) -> list[dict[str, Any]]:

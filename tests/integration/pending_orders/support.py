@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.start_pending_order import StartDependencies, StartResult, start_pending_order
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
+from tests.helpers import bus_events
 
 
 def order(order_id: str, status: str, *, customer_id: str = "cust_po_1") -> dict[str, Any]:
@@ -130,16 +130,7 @@ def _next(token: str | None) -> dict[str, str]:
 
 def tap(stack: LocalStack) -> list[dict[str, Any]]:
     """Every event that reached the bus so far (drained from the local event tap)."""
-    sqs = stack.session.client("sqs")
-    url = stack.output("LocalEventTap")
-    found: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bus_events(stack)
 
 
 def of_type(events: list[dict[str, Any]], detail_type: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from paybridge.models.refund import RefundRecord
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.stack import LocalSettings, LocalStack
 from tests.helpers import basic_auth, http, sample_path
+from tests.helpers import bus_events as drain_bus
 from tests.juspay_helpers import SimControl
 
 CUSTOMER = "cust_refund_7"
@@ -72,17 +73,7 @@ def publish(stack: LocalStack, source: str, detail_type: str, detail: dict[str, 
 
 def bus_events(stack: LocalStack, detail_type: str | None = None) -> list[dict[str, Any]]:
     """Events that reached the bus so far (drained from the local tap), optionally of one detail-type."""
-    sqs = stack.session.client("sqs")
-    url = stack.output("LocalEventTap")
-    found: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            break
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return [e for e in found if detail_type is None or e["detail-type"] == detail_type]
+    return [e for e in drain_bus(stack) if detail_type is None or e["detail-type"] == detail_type]
 
 
 def refunds_repository(stack: LocalStack) -> RefundsRepository:

@@ -14,8 +14,7 @@ from werkzeug.wrappers import Response
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
-from tests.helpers import http
-from tests.integration.test_ingest_webhook import bus_events
+from tests.helpers import bus_events, http
 
 REGION = "ap-south-1"
 HOST = "localhost"
