@@ -3,10 +3,18 @@
 Synchronous invocations return the handler's result or Lambda's error payload (``errorType`` is the
 exception's class name, which Step Functions matches in Retry/Catch). Asynchronous invocations (EventBridge
 targets) run on a worker pool with Lambda's retry behaviour, then go to the target's dead-letter queue.
+
+This process is one execution environment shared by every function, and a Lambda execution environment
+serves one request at a time. Powertools keeps per-environment state (Metrics' metric set is shared by every
+``Metrics`` instance, Logger's keys, the Event Handler's current event), so handlers here run one at a time
+too: callers on many threads queue for the handler lock. No handler waits on another handler (EventBridge
+targets and state machine tasks run on other threads), so the lock cannot deadlock. Races between
+concurrent requests are DynamoDB's to settle, and tests drive those through the logic functions on threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import sys
@@ -14,7 +22,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +66,10 @@ class FunctionError(Exception):
         self.payload = payload
 
 
+class RuntimeClosedError(Exception):
+    """An invocation reached a runtime whose stack has closed (e.g. from a stopped execution's thread)."""
+
+
 def environment_for(functions: dict[str, FunctionSpec]) -> dict[str, str]:
     """The one process environment that serves every function.
 
@@ -80,6 +92,9 @@ class LambdaRuntime:
         self._on_dead_letter = on_dead_letter
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
+        self._environment = threading.Lock()
+        self._environment_thread: int | None = None
+        self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
         self._pending: set[Future[None]] = set()
         if str(LAYER_DIR) not in sys.path:
@@ -107,23 +122,42 @@ class LambdaRuntime:
         """Synchronous invoke. Raises ``FunctionError`` with Lambda's error payload if the handler raises."""
         spec = self.spec(name_or_arn)
         self.invocations.append((spec.name, "sync"))
-        context = LambdaContext(
-            function_name=spec.name,
-            invoked_function_arn=spec.arn,
-            memory_limit_in_mb=512,
-            aws_request_id=str(uuid.uuid4()),
-            timeout_s=spec.timeout_s,
-        )
-        try:
-            return self._handler(spec)(event, context)
-        except Exception as exc:
-            raise FunctionError(
-                {
-                    "errorType": type(exc).__name__,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_exception(exc)[-3:],
-                }
-            ) from exc
+        handler = self._handler(spec)
+        with self._environment_held(spec):
+            # Created once the environment is ours: the timeout counts from the handler's start.
+            context = LambdaContext(
+                function_name=spec.name,
+                invoked_function_arn=spec.arn,
+                memory_limit_in_mb=512,
+                aws_request_id=str(uuid.uuid4()),
+                timeout_s=spec.timeout_s,
+            )
+            try:
+                return handler(event, context)
+            except Exception as exc:
+                raise FunctionError(
+                    {
+                        "errorType": type(exc).__name__,
+                        "errorMessage": str(exc),
+                        "stackTrace": traceback.format_exception(exc)[-3:],
+                    }
+                ) from exc
+
+    @contextlib.contextmanager
+    def _environment_held(self, spec: FunctionSpec) -> Iterator[None]:
+        """The process's one execution environment, held while a handler runs (see the module docstring)."""
+        if self._environment_thread == threading.get_ident():
+            # A handler invoking another on its own thread would wait for itself: fail loudly instead.
+            raise RuntimeError(f"{spec.name} invoked synchronously from inside another handler")
+        with self._environment:
+            if self._closed:
+                # Its stack is gone; running the handler now would act on whatever stack is current.
+                raise RuntimeClosedError(f"{spec.name}: the local stack has closed")
+            self._environment_thread = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._environment_thread = None
 
     def invoke_async(self, name_or_arn: str, event: Any, *, dead_letter_arn: str | None = None) -> None:
         """Event invoke: returns at once; retried like Lambda's async invocations, then dead-lettered."""
@@ -135,6 +169,8 @@ class LambdaRuntime:
                 try:
                     self.invoke(spec.name, event)
                     return
+                except RuntimeClosedError:
+                    return  # the stack, and its dead-letter queue, are gone
                 except FunctionError as exc:
                     if attempt == ASYNC_ATTEMPTS:
                         if dead_letter_arn:
@@ -165,7 +201,10 @@ class LambdaRuntime:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
-        """Stops the worker pool (after the work in hand)."""
+        """Lets the running handler finish, refuses every later invocation, stops the worker pool."""
+        self._closed = True
+        with self._environment:
+            pass
         self._pool.shutdown(wait=True)
 
 

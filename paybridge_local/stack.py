@@ -44,6 +44,9 @@ class LocalSettings:
     juspay_api_key: str = "sim_test_api_key"
     juspay_merchant_id: str = "paybridge_local"
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    #: Prefix of every resource name. Tests give each stack its own, so work left over from a closed stack
+    #: (a stopped execution's last task) finds none of the next stack's functions, tables or bus.
+    stack_name: str = "paybridge-local"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LocalSettings:
@@ -131,10 +134,11 @@ def build_stack(session: boto3.session.Session, settings: LocalSettings) -> Loca
     """
     provisioned = provision(
         session,
+        stack_name=settings.stack_name,
         parameter_overrides=settings.template_parameters(),
         secret_values=settings.secret_values(),
     )
-    _add_event_tap(session, provisioned)
+    _add_event_tap(session, provisioned, settings.stack_name)
     sqs = session.client("sqs")
 
     def dead_letter(queue_arn: str, message: dict[str, Any]) -> None:
@@ -148,10 +152,10 @@ def build_stack(session: boto3.session.Session, settings: LocalSettings) -> Loca
     return LocalStack(provisioned, runtime, session, environment)
 
 
-def _add_event_tap(session: boto3.session.Session, provisioned: Provisioned) -> None:
+def _add_event_tap(session: boto3.session.Session, provisioned: Provisioned, stack_name: str) -> None:
     bus = provisioned.attributes["EventBus"]["Ref"]
     sqs = session.client("sqs")
-    name = "paybridge-local-event-tap"
+    name = f"{stack_name}-event-tap"
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = session.client("events")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 
 import boto3
@@ -12,6 +13,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from paybridge.observability import metrics
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
@@ -34,6 +36,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+    # Logic driven directly (not through a handler) adds metrics nobody flushes; the next test starts clean.
+    metrics.clear_metrics()
 
 
 def free_port() -> int:
@@ -46,7 +50,7 @@ def free_port() -> int:
 @pytest.fixture
 def local_settings() -> LocalSettings:
     """The local stack's default settings, with the Juspay simulator on a free port."""
-    return LocalSettings(region=REGION, juspay_port=free_port())
+    return LocalSettings(region=REGION, juspay_port=free_port(), stack_name=f"pbt-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

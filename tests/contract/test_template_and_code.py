@@ -33,6 +33,16 @@ def test_template_has_the_foundation_resources() -> None:
     assert TEMPLATE["Globals"]["Function"]["Architectures"] == ["arm64"]
 
 
+def test_every_alarm_notifies_the_alarm_topic() -> None:
+    alarms = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms
+    for logical_id, body in alarms.items():
+        assert body["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+    assert RESOURCES["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    assert RESOURCES["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+    assert TEMPLATE["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+
+
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_every_function_has_a_thin_handler_and_a_logic_module_of_the_same_name(logical_id: str) -> None:
     props = FUNCTIONS[logical_id]["Properties"]

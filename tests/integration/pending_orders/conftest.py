@@ -7,10 +7,11 @@ picks other values by parametrizing ``pending_parameters``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from paybridge_local.stack import LocalSettings
-from tests.conftest import REGION, free_port
 
 #: One-second waits, a four-second deadline: every scenario ends within seconds.
 SHORT_WAITS = {"PendingOrderBackoffSeconds": "1", "PendingOrderDeadlineSeconds": "4"}
@@ -23,6 +24,6 @@ def pending_parameters() -> dict[str, str]:
 
 
 @pytest.fixture
-def local_settings(pending_parameters: dict[str, str]) -> LocalSettings:
+def local_settings(local_settings: LocalSettings, pending_parameters: dict[str, str]) -> LocalSettings:
     """The shared local settings, with the pending-order waits shortened by configuration."""
-    return LocalSettings(region=REGION, juspay_port=free_port(), parameter_overrides=pending_parameters)
+    return dataclasses.replace(local_settings, parameter_overrides=pending_parameters)

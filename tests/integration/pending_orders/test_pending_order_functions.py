@@ -114,3 +114,32 @@ def test_canned_task_payloads_run_through_their_handlers(
     assert failed["status"] == STATUS_FAILED
     [event] = of_type(tap(stack), "PendingOrderFailed")
     assert event["detail"]["message"] == "Juspay get_order_status: not found"
+
+
+def test_a_poll_before_any_stored_wait_leaves_the_order_followed(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    # The first wait can time out before its task stored anything (a late Lambda invocation). The poll
+    # that follows must leave the order WAITING, with an expiry, so the next wait can store its token.
+    order_id = "ord_late_first_wait"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    started_at = datetime.now(UTC).isoformat()
+    check_event = {**canned("pending_orders/check_pending_order.json"), "order_id": order_id}
+    answer = stack.runtime.invoke("CheckPendingOrderFunction", {**check_event, "started_at": started_at})
+    assert (answer["outcome"], answer["polls"]) == ("pending", 1)
+    item = repository(stack).get(order_id)
+    assert item is not None
+    assert (item["status"], item["polls"]) == (STATUS_WAITING, 1)
+    assert item["expires_at"] > datetime.now(UTC).timestamp() + 86400
+
+    await_event = {
+        **canned("pending_orders/await_order_webhook.json"),
+        "order_id": order_id,
+        "started_at": started_at,
+        "polls": 1,
+    }
+    answer = stack.runtime.invoke("AwaitOrderWebhookFunction", await_event)
+    assert answer == {"order_id": order_id, "waiting": True, "wait_seconds": 10}
+    stored = repository(stack).get(order_id)
+    assert stored is not None
+    assert (stored["status"], stored["task_token"]) == (STATUS_WAITING, await_event["task_token"])

@@ -199,9 +199,12 @@ def test_deadline_marks_the_order_stale_and_moves_no_money(
     output = json.loads(execution["output"])
     assert output["outcome"] == "stale"
     spent = cost(stack, started.execution_arn)
-    assert spent.states[-1] == "Stale"
-    # Deadline 4 s, waits of 1 s: a poll after each wait, the last one at or past the deadline.
-    assert 3 <= spent.polls <= 6
+    # A wait before every poll; every poll before the deadline loops back to waiting. How many polls fit in
+    # the 4 s deadline with 1 s waits depends on this machine's load, so only the upper bound is fixed:
+    # more would mean a poll without its wait.
+    assert 1 <= spent.polls <= 6
+    cycle = ["AwaitWebhookOrTimeout", "CheckOrderStatus", "Decide"]
+    assert spent.states == ["Init", *cycle * spent.polls, "Stale"]
     events = tap(stack)
     [stale] = of_type(events, "OrderStale")
     assert stale["detail"]["order_id"] == order_id
@@ -265,6 +268,9 @@ def test_permanent_juspay_error_is_caught_into_a_recorded_failure(
     assert (item["status"], item["failure"]) == (STATUS_FAILED, "JuspayNotFoundError")
 
 
+@pytest.mark.parametrize(
+    "pending_parameters", [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+)
 def test_a_second_start_for_the_same_order_is_harmless(stack: LocalStack, simulator: JuspaySimulator) -> None:
     order_id = "po_twice_1"
     put_order(simulator, order(order_id, "PENDING_VBV"))

@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import SecretStr
 
 from paybridge.bus import EventPublisher
-from paybridge.config import JuspayConfig
-from paybridge.juspay import JuspayClient, build_session
 from paybridge.logic.issue_refund import RefundDependencies
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack
 from tests.integration.refunds.support import refunds_repository
-from tests.juspay_helpers import SimControl
+from tests.juspay_helpers import SimControl, make_client
 
 
 @pytest.fixture
@@ -35,19 +32,11 @@ def refund_deps(
     stack: LocalStack, simulator: JuspaySimulator, local_settings: LocalSettings
 ) -> RefundDependencies:
     """The refund logic against the stack's table and bus and the simulator (short timeouts, no retries)."""
-    client = JuspayClient(
-        JuspayConfig(
-            base_url=simulator.url,
-            merchant_id=local_settings.juspay_merchant_id,
-            connect_timeout_s=1.0,
-            read_timeout_s=0.5,
-            max_retries=0,
-        ),
-        SecretStr(local_settings.juspay_api_key),
-        session=build_session(),
-        backoff_factor=0.01,
-        backoff_jitter=0.01,
-        backoff_max=0.05,
+    client = make_client(
+        simulator.url,
+        api_key=local_settings.juspay_api_key,
+        merchant_id=local_settings.juspay_merchant_id,
+        max_retries=0,
     )
     return RefundDependencies(
         repository=refunds_repository(stack),

@@ -7,11 +7,16 @@ import copy
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 
+from paybridge.bus import EventPublisher
+from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.wallets import WalletRepository
+from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack
@@ -26,6 +31,7 @@ from tests.integration.settlement.conftest import (
     put_order,
     signed,
 )
+from tests.juspay_helpers import make_client
 
 SPLIT = "order_status_split_partial_charged_custom_wallet.json"  # 50.00 = 40.00 card + 10.00 wallet
 CUSTOMER = "testing-customer-two"
@@ -80,6 +86,42 @@ def test_split_order_debits_once_under_20_concurrent_duplicate_deliveries(
         n for n, kind in stack.runtime.invocations if n.endswith("SettleOrderFunction") and kind == "async"
     ]
     assert len(settle_runs) == 20
+
+
+def test_settlements_racing_on_threads_debit_once(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator, local_settings: LocalSettings
+) -> None:
+    # Local handlers run one at a time (one execution environment), so the race Lambda's concurrent
+    # environments have is driven here: the settlement logic itself on 12 threads, DynamoDB deciding.
+    assert credit(gateway, CUSTOMER, "25.00", "topup-1").status_code == 201
+    put_order(simulator, split_order())
+    dynamodb = stack.session.client("dynamodb")
+    deps = SettleDependencies(
+        juspay=make_client(
+            simulator.url,
+            api_key=local_settings.juspay_api_key,
+            merchant_id=local_settings.juspay_merchant_id,
+        ),
+        wallets=WalletRepository(dynamodb, stack.output("LedgerTable")),
+        orders=OrdersRepository(dynamodb, stack.output("OrdersTable")),
+        publisher=EventPublisher(stack.session.client("events"), stack.output("EventBus")),
+        clock=lambda: datetime.now(UTC),
+    )
+    detail = {"event_id": "evt_race", "order_id": ORDER_ID, "customer_id": CUSTOMER}
+    start = threading.Barrier(12)
+
+    def settle(_: int) -> str:
+        start.wait()
+        return settle_order(detail, deps).action
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        actions = list(pool.map(settle, range(12)))
+
+    assert sorted(actions) == ["already_done"] * 11 + ["debited"]
+    assert wallet(gateway)["balance"] == "15.00"
+    assert [
+        e["detail"]["wallet_amount"] for e in domain_events(stack) if e["detail-type"] == "OrderSettled"
+    ] == ["10.00"]
 
 
 def test_webhooks_through_the_gateway_settle_and_a_replay_changes_nothing(

@@ -4,6 +4,8 @@ real handler in-process; other targets still work; uninstall restores moto."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ from moto import mock_aws
 
 from paybridge_local import moto_routing
 from paybridge_local.api_gateway import LocalApiGateway
-from paybridge_local.lambdas import FunctionError, LambdaRuntime, environment_for
+from paybridge_local.lambdas import FunctionError, LambdaRuntime, RuntimeClosedError, environment_for
 from paybridge_local.provision import ApiRoute, FunctionSpec, Provisioned
 from tests.helpers import http
 
@@ -163,6 +165,41 @@ def test_unknown_function_is_a_key_error_and_handler_errors_carry_their_type(aws
     with pytest.raises(FunctionError) as raised:
         runtime.invoke("Echo", {"fail": True})
     assert raised.value.payload["errorType"] == "EchoFailedError"
+
+
+def test_handlers_run_one_at_a_time_like_one_execution_environment(aws: dict[str, Any]) -> None:
+    runtime: LambdaRuntime = aws["runtime"]
+    threads = [threading.Thread(target=runtime.invoke, args=("echo", {"hold": 0.05})) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    module = sys.modules["paybridge_local_fn_Echo"]
+    assert module.peak_inside == 1
+    assert [kind for name, kind in runtime.invocations if name == "echo"] == ["sync"] * 6
+
+
+def test_a_handler_invoking_another_on_its_own_thread_fails_instead_of_hanging(aws: dict[str, Any]) -> None:
+    runtime: LambdaRuntime = aws["runtime"]
+    with pytest.raises(FunctionError) as raised:
+        runtime.invoke("echo", {"nested": True})
+    assert raised.value.payload["errorType"] == "RuntimeError"
+    assert "from inside another handler" in raised.value.payload["errorMessage"]
+    assert runtime.invoke("echo", {"x": 2})["echo"] == {"x": 2}  # the environment was given back
+
+
+def test_a_closed_runtime_runs_no_handler_and_dead_letters_nothing(aws: dict[str, Any]) -> None:
+    runtime: LambdaRuntime = aws["runtime"]
+    runtime.invoke_async("echo", {"hold": 0.2})
+    time.sleep(0.05)  # the hold is running; the next event queues behind it
+    runtime.invoke_async("echo", {"fail": True}, dead_letter_arn="arn:aws:sqs:x:1:dlq")
+    runtime.close()
+
+    with pytest.raises(RuntimeClosedError):
+        runtime.invoke("echo", {"x": 3})
+    assert received(aws) == []
+    assert aws["dead"] == []
 
 
 def test_environment_conflicts_are_refused() -> None:

@@ -95,12 +95,26 @@ class PendingOrdersRepository:
             condition="attribute_not_exists(order_id) OR #status = :waiting",
         )
 
-    def record_poll(self, order_id: str, *, polls: int, status: str, now: datetime) -> bool:
-        """Notes a poll that found the order still pending. False when it is no longer WAITING."""
+    def record_poll(
+        self, order_id: str, *, polls: int, status: str, deadline_at: datetime, now: datetime
+    ) -> bool:
+        """Notes a poll that found the order still pending. False when it is no longer WAITING.
+
+        The poll may be the first write for the order: a wait can time out before its task stored anything
+        (its Lambda invocation was late), so the item is created WAITING, with its expiry, for the next
+        wait to take over.
+        """
         return self._update(
             order_id,
-            "SET polls = :polls, last_status = :last, last_polled_at = :now REMOVE task_token",
-            {":polls": polls, ":last": status, ":now": now.isoformat(), ":waiting": STATUS_WAITING},
+            "SET #status = :waiting, polls = :polls, last_status = :last, last_polled_at = :now, "
+            "expires_at = if_not_exists(expires_at, :expires) REMOVE task_token",
+            {
+                ":polls": polls,
+                ":last": status,
+                ":now": now.isoformat(),
+                ":waiting": STATUS_WAITING,
+                ":expires": _epoch(max(deadline_at, now) + self._retention),
+            },
             condition="attribute_not_exists(order_id) OR #status = :waiting",
         )
 

@@ -145,6 +145,8 @@ def check_pending_order(payload: dict[str, Any], deps: CheckDependencies) -> dic
         logger.warning("pending order passed its deadline; marked STALE")
         return answer("stale")
 
-    if not deps.repository.record_poll(request.order_id, polls=polls, status=order.status, now=now):
+    if not deps.repository.record_poll(
+        request.order_id, polls=polls, status=order.status, deadline_at=deadline_at, now=now
+    ):
         return answer("resolved", resolved_by=RESOLVED_BY_WEBHOOK)
     return answer("pending", wait_after_poll(request.schedule, polls, remaining_s))
