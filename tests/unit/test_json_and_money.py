@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paybridge import jsonutil
-from paybridge.models.money import exponent, format_major, from_minor, parse_amount, to_minor
+from paybridge.errors import PaybridgeError
+from paybridge.models.money import (
+    MAX_REQUEST_AMOUNT,
+    AmountError,
+    exponent,
+    format_major,
+    from_minor,
+    parse_amount,
+    request_amount,
+    to_minor,
+)
+from paybridge.models.order_api import RefundOrderRequest, UpdateOrderRequest
+from paybridge.models.sdk import parse_process_request
+from paybridge.models.validation import parse_request
+from paybridge.models.wallet import parse_credit_request
 
 
 def test_decimal_written_as_number_with_exact_text() -> None:
@@ -82,3 +97,71 @@ def test_minor_units() -> None:
 def test_minor_major_round_trip(minor: int, currency: str) -> None:
     assert to_minor(from_minor(minor, currency), currency) == minor
     assert to_minor(parse_amount(format_major(minor, currency)), currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("raw", "currency", "code"),
+    [
+        (1.5, None, "amount_type"),
+        (True, None, "amount_type"),
+        (None, None, "amount_type"),
+        ("abc", None, "amount_format"),
+        ("NaN", None, "amount_format"),
+        ("0.00", None, "amount_positive"),
+        ("-1", None, "amount_positive"),
+        ("10000000000.00", None, "amount_too_large"),
+        ("1.005", None, "amount_precision"),
+        ("1.5", "JPY", "amount_precision"),
+        ("1.005", "KWD", "amount_precision"),  # Juspay's two decimals, even where the currency has three
+    ],
+)
+def test_request_amount_names_the_rule_broken(raw: object, currency: str | None, code: str) -> None:
+    with pytest.raises(AmountError) as raised:
+        request_amount(raw, currency)
+    assert raised.value.code == code
+    assert str(raw) not in str(raised.value) or code == "amount_too_large"
+
+
+@pytest.mark.parametrize(
+    ("raw", "currency", "expected"),
+    [
+        ("100.50", None, Decimal("100.50")),
+        ("1.500", "INR", Decimal("1.5")),
+        (7, "JPY", Decimal(7)),
+        (Decimal("12.25"), "INR", Decimal("12.25")),  # an exact JSON number
+        ("9999999999.99", None, MAX_REQUEST_AMOUNT),
+    ],
+)
+def test_request_amount_accepts(raw: object, currency: str | None, expected: Decimal) -> None:
+    assert request_amount(raw, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("0", "amount_positive"),
+        ("1.005", "amount_precision"),
+        ("x1", "amount_format"),
+        ("1e11", "amount_too_large"),
+    ],
+)
+def test_every_route_applies_the_same_amount_rule(raw: str, code: str) -> None:
+    def code_of(call: Callable[[], object]) -> str:
+        with pytest.raises(PaybridgeError) as raised:
+            call()
+        details = raised.value.details
+        return str(details["errors"][0]["code"] if "errors" in details else details["code"])
+
+    codes = {
+        "sdk_process": code_of(
+            lambda: parse_process_request({"order_id": "o1", "amount": raw, "customer_id": "c1"})
+        ),
+        "update_order": code_of(lambda: parse_request(UpdateOrderRequest, {"amount": raw})),
+        "refund_order": code_of(
+            lambda: parse_request(RefundOrderRequest, {"amount": raw, "idempotency_key": "k1"})
+        ),
+        "credit_wallet": code_of(
+            lambda: parse_credit_request({"amount": raw, "currency": "INR", "idempotency_key": "k1"})
+        ),
+    }
+    assert set(codes.values()) == {code}, codes

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from paybridge.errors import UnprocessableError
 from paybridge.logic.sign_sdk_payload import MERCHANT_CONTAINER_LIST_KEY, build_process_payload, offer_wallet
+from paybridge.models.money import MAX_REQUEST_AMOUNT as MAX_AMOUNT
 from paybridge.models.money import from_minor
-from paybridge.models.sdk import MAX_AMOUNT, json_number, parse_process_request
+from paybridge.models.sdk import json_number, parse_process_request
 from paybridge.signer import PemSigner
 
 MAX_MINOR = int(MAX_AMOUNT * 100)

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from paybridge.models.money import parse_amount, to_minor
+from paybridge.models.validation import amount_field
 
 _ADDRESS_KEY = re.compile(r"(billing|shipping)_address_[a-z_]{1,40}")
 _UDF_KEY = re.compile(r"udf([1-9]|10)")
-
-
-def _amount(value: Any) -> Decimal:
-    # Amounts arrive as decimal strings ("10.50"); a JSON fraction may already have lost the exact value.
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        raise ValueError('send the amount as a string, e.g. "10.50"')
-    amount = parse_amount(value)
-    if amount <= 0:
-        raise ValueError("amount must be greater than zero")
-    to_minor(amount)  # at most two decimals
-    return amount
-
-
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
 
 
 class UpdateOrderRequest(BaseModel):
@@ -33,7 +19,12 @@ class UpdateOrderRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    amount: Amount | None = None
+    amount: Decimal | None = None
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount_rules(cls, value: object) -> Decimal | None:
+        return None if value is None else amount_field(value)
 
     @model_validator(mode="after")
     def _known_fields_only(self) -> UpdateOrderRequest:
@@ -62,9 +53,10 @@ class RefundOrderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Amount
-    idempotency_key: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    # Declared before ``amount`` so the amount rule can see the currency.
     currency: str = Field(default="INR", pattern=r"^[A-Z]{3}$")
+    amount: Decimal
+    idempotency_key: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
     txn_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
     reason: str = Field(
         default="merchant_request", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_ .-]+$"
@@ -74,3 +66,8 @@ class RefundOrderRequest(BaseModel):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount_rules(cls, value: object, info: ValidationInfo) -> Decimal:
+        return amount_field(value, info.data.get("currency"))

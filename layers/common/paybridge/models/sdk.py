@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -32,15 +31,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from paybridge.models.money import exponent, format_major, parse_amount, to_minor
-from paybridge.models.validation import parse_request
+from paybridge.models.money import format_major, to_minor
+from paybridge.models.validation import amount_field, parse_request
 
 #: Juspay: order_id is alphanumeric and shorter than 21 characters.
 ORDER_ID_MAX_LENGTH: Final = 20
-#: Upper bound on an order amount in major units: a guard against absurd values, far above any real order.
-MAX_AMOUNT: Final = Decimal("9999999999.99")
-#: Juspay allows at most two decimals in an amount, whatever the currency's minor unit.
-MAX_AMOUNT_DECIMALS: Final = 2
 #: Most metadata entries a client may attach (each becomes a ``metadata.<key>`` entry in orderDetails).
 MAX_METADATA_ENTRIES: Final = 20
 #: metadata keys the server sets itself; a client may not supply them.
@@ -78,18 +73,6 @@ def _return_url(value: str) -> str:
     return value
 
 
-def _amount_input(value: object) -> Decimal:
-    # A float has already lost the exact amount, so only strings, integers and Decimals are accepted.
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise PydanticCustomError(
-            "amount_type", 'must be a decimal string such as "100.50" (fractional JSON numbers are refused)'
-        )
-    try:
-        return parse_amount(value)
-    except ValueError:
-        raise PydanticCustomError("amount_format", 'must be a decimal number such as "100.50"') from None
-
-
 OrderId = Annotated[
     str,
     AfterValidator(
@@ -123,7 +106,6 @@ Currency = Annotated[
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Text = Annotated[str, Field(min_length=1, max_length=255)]
 ReturnUrl = Annotated[str, Field(max_length=2048), AfterValidator(_return_url)]
-Amount = Annotated[Decimal, BeforeValidator(_amount_input)]
 
 
 class _Request(BaseModel):
@@ -151,7 +133,7 @@ class ProcessRequest(_Request):
     order_id: OrderId
     # Declared before ``amount`` so the amount check can see the currency.
     currency: Currency = "INR"
-    amount: Amount
+    amount: Decimal
     customer_id: CustomerId
     customer_email: Email | None = None
     customer_phone: Phone | None = None
@@ -172,21 +154,10 @@ class ProcessRequest(_Request):
     udf10: Text | None = None
     metadata: dict[str, Text] | None = None
 
-    @field_validator("amount")
+    @field_validator("amount", mode="before")
     @classmethod
-    def _amount_rules(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
-        if amount <= 0:
-            raise PydanticCustomError("amount_positive", "must be greater than zero")
-        if amount > MAX_AMOUNT:
-            raise PydanticCustomError("amount_too_large", f"must not exceed {MAX_AMOUNT}")
-        # Value-based: "1.50" and "1.500" are the same amount and are rendered "1.50"; "1.005" is refused.
-        currency = info.data.get("currency")
-        places = MAX_AMOUNT_DECIMALS if currency is None else min(MAX_AMOUNT_DECIMALS, exponent(currency))
-        scaled = amount.scaleb(places)
-        if scaled != scaled.to_integral_value():
-            rule = "must be a whole number" if places == 0 else f"must have at most {places} decimal places"
-            raise PydanticCustomError("amount_precision", rule)
-        return amount
+    def _amount_rules(cls, value: object, info: ValidationInfo) -> Decimal:
+        return amount_field(value, info.data.get("currency"))
 
     @field_validator("metadata")
     @classmethod

@@ -7,11 +7,14 @@ unknown field or a wrong JSON type is a 400; a well-formed value that breaks a r
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from paybridge.errors import BadRequestError, PaybridgeError, UnprocessableError
+from paybridge.models.money import AmountError, request_amount
 
 #: Juspay's ids (orders, customers, mandates, transactions) are short and made of these characters.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+:-]{0,127}")
@@ -23,6 +26,15 @@ def require_id(field: str, value: str | None) -> str:
     if value is None or not _ID.fullmatch(value):
         raise BadRequestError(f"{field} is missing or malformed", details={"field": field})
     return value
+
+
+def amount_field(value: object, currency: str | None = None) -> Decimal:
+    """:func:`~paybridge.models.money.request_amount` inside a pydantic validator: the rule's code becomes
+    the error's type (``amount_type`` is a 400, the others 422)."""
+    try:
+        return request_amount(value, currency)
+    except AmountError as exc:
+        raise PydanticCustomError(exc.code, str(exc)) from None
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from paybridge.errors import BadRequestError, UnprocessableError
-from paybridge.models.money import format_major, parse_amount, to_minor
+from paybridge.models.money import AmountError, format_major, request_amount, to_minor
 from paybridge.models.validation import require_id
 
 __all__ = [
-    "MAX_AMOUNT_MINOR",
     "CreditRequest",
     "EntryType",
     "LedgerEntry",
@@ -23,8 +21,6 @@ __all__ = [
     "parse_credit_request",
 ]
 
-#: Largest single credit accepted (10^10 major units): bigger is a typo, not a top-up.
-MAX_AMOUNT_MINOR = 10**12
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -131,13 +127,6 @@ def parse_credit_request(body: Any) -> CreditRequest:
 
 def _amount_minor(text: str, currency: str) -> int:
     try:
-        amount: Decimal = parse_amount(text)
-        minor = to_minor(amount, currency, strict=True)
-    except ValueError as exc:
-        raise UnprocessableError(
-            f"amount must be a decimal string with at most the currency's decimals ({exc})",
-            details={"field": "amount"},
-        ) from exc
-    if minor <= 0 or minor > MAX_AMOUNT_MINOR:
-        raise UnprocessableError("amount must be positive and at most 10^10", details={"field": "amount"})
-    return minor
+        return to_minor(request_amount(text, currency), currency)
+    except AmountError as exc:
+        raise UnprocessableError(f"amount {exc}", details={"field": "amount", "code": exc.code}) from None
