@@ -124,9 +124,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     stop.wait()
     print("stopping ...", flush=True)
-    simulator.stop()
-    api.shutdown()
+    api.shutdown()  # no new requests; the handler running now may still need Juspay and AWS
     stack.close()
+    simulator.stop()
     moto.stop()
     print("stopped", flush=True)
     return 0

@@ -201,11 +201,11 @@ class LambdaRuntime:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
-        """Lets the running handler finish, refuses every later invocation, stops the worker pool."""
+        """Lets the running handler finish, refuses every later invocation, drops queued async work."""
         self._closed = True
         with self._environment:
             pass
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleType:
