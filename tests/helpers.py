@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,20 @@ def bus_events(stack: Any) -> list[dict[str, Any]]:
         for message in messages:
             found.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def wait_until(
+    predicate: Callable[[], Any],
+    *,
+    what: str = "condition",
+    timeout_s: float = 30.0,
+    interval_s: float = 0.05,
+) -> Any:
+    """Polls ``predicate`` until it returns something truthy and returns that; fails after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out waiting for {what}")

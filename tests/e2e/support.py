@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from tests.conftest import free_port
-from tests.helpers import ROOT, sigv4_headers
+from tests.helpers import ROOT, sigv4_headers, wait_until
 
 
 @contextmanager
@@ -67,10 +67,4 @@ def call(local: dict[str, Any], method: str, path: str, body: Any = None) -> req
 
 def eventually(predicate: Callable[[], Any], *, timeout_s: float = 60.0, what: str) -> Any:
     """Polls ``predicate`` until it is truthy; fails the test after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, what=what, timeout_s=timeout_s, interval_s=0.2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.start_pending_order import StartDependencies, StartResult, start_pending_order
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
-from tests.helpers import bus_events
+from tests.helpers import bus_events, wait_until
 
 
 def order(order_id: str, status: str, *, customer_id: str = "cust_po_1") -> dict[str, Any]:
@@ -58,17 +57,6 @@ def start(stack: LocalStack, order_id: str, customer_id: str | None = "cust_po_1
         clock=lambda: datetime.now(UTC),
     )
     return start_pending_order(order_id, customer_id, trigger="test", deps=deps)
-
-
-def wait_until(predicate: Any, *, timeout_s: float = 30.0, what: str = "condition") -> Any:
-    """Polls ``predicate`` until it returns something truthy; fails after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def finished(stack: LocalStack, execution_arn: str, *, timeout_s: float = 60.0) -> dict[str, Any]:
