@@ -133,4 +133,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything is stopped and flushed by now. Tearing down the interpreter (moto's and botocore's object
+    # graph) does nothing useful and takes seconds on a busy machine, so Ctrl-C exits at once instead.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
