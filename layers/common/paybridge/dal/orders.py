@@ -36,6 +36,10 @@ class OrderStatus(StrEnum):
     NO_WALLET = "NO_WALLET"
     MISMATCH = "MISMATCH"  # amounts or currencies do not add up: nothing debited, alarmed
     UNKNOWN = "UNKNOWN"  # a status the settlement table does not cover: nothing debited, counted
+    STALE = "STALE"  # followed until the deadline while still pending: nothing debited, alarmed
+    ABANDONED = "ABANDONED"  # no payment attempt before the order could no longer be paid: counted, no alarm
+    REFUNDED = "REFUNDED"  # the online part was refunded in full before settlement: nothing debited
+    REVIEW = "REVIEW"  # refunded in part before settlement: nothing debited, alarmed for a person
 
 
 FINAL_STATUSES = frozenset({OrderStatus.SETTLED, OrderStatus.CANCELLED})
