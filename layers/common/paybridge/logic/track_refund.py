@@ -2,9 +2,10 @@
 share back once Juspay has refunded the order.
 
 A webhook is only a hint: the order is read again with Get Order Status, and each of our open refunds is
-moved by what ``refunds[]`` says about its *current* ``unique_request_id`` (``issue_refund.follow``: a
-FAILURE with attempts left starts the next attempt with a new id at once). A REQUESTED refund Juspay does
-not list yet is sent again with its stored id (an earlier call's outcome was unknown), never a new one.
+moved by what ``refunds[]`` says about its *current* ``unique_request_id`` (``follow_order_refunds``, which
+the refund sweep uses too: a FAILURE with attempts left starts the next attempt with a new id at once). A
+REQUESTED refund Juspay does not list yet is sent again with its stored id (an earlier call's outcome was
+unknown), never a new one.
 
 Credit-back: on ORDER_REFUNDED / AUTO_REFUND_SUCCEEDED for an order whose settlement record is SETTLED
 with a wallet share, once Order Status shows the online part refunded in full (SUCCESS refunds adding up
@@ -14,14 +15,14 @@ marker makes every replay answer ALREADY_DONE. A partial refund keeps the wallet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from paybridge.bus import SOURCE_PAYBRIDGE
 from paybridge.dal.orders import OrdersRepository, OrderStatus
 from paybridge.dal.wallets import ReversalStatus, WalletRepository
-from paybridge.logic.issue_refund import RefundDependencies, drive, follow
+from paybridge.logic.refund_engine import RefundDependencies, drive, follow
 from paybridge.models.juspay import Order
 from paybridge.models.money import format_major, to_minor
 from paybridge.models.refund import JUSPAY_SUCCESS, REQUESTED, RefundRecord
@@ -87,17 +88,39 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
         routing = settlement.customer_id
     order = deps.refunds.juspay.get_order_status(order_id, customer_id=routing)
 
-    after: dict[int, RefundRecord] = {r.seq: r for r in records}
-    for record in open_records:
-        entry = order.find_refund(record.unique_request_id)
-        if entry is not None:
-            after[record.seq] = follow(record, entry.status, deps.refunds, error_code=entry.error_code)
-        elif record.status == REQUESTED:
-            # Juspay has not got this attempt: an earlier call's outcome was unknown. Same id again.
-            after[record.seq] = drive(record, deps.refunds)
+    after = follow_order_refunds(order, records, deps.refunds)
     if settlement is not None:
         wallet = _credit_back(order, settlement, deps)
     return TrackResult(order_id, event_name, [_summary(r) for r in after.values()], wallet)
+
+
+def follow_order_refunds(
+    order: Order, records: Sequence[RefundRecord], deps: RefundDependencies
+) -> dict[int, RefundRecord]:
+    """Moves each open refund of the order by what this Order Status says about its current id; answers
+    every refund (by seq) afterwards. The one way refunds follow Juspay: webhooks and the sweep use it.
+
+    A REQUESTED refund Juspay does not list has not been applied: it is sent again with its stored id.
+    """
+    after: dict[int, RefundRecord] = {r.seq: r for r in records}
+    for record in records:
+        if not record.is_open:
+            continue
+        entry = order.find_refund(record.unique_request_id)
+        if entry is not None:
+            after[record.seq] = follow(record, entry.status, deps, error_code=entry.error_code)
+        elif record.status == REQUESTED:
+            after[record.seq] = drive(record, deps, not_listed=True)
+    return after
+
+
+def credit_back_if_refunded(order_id: str, order: Order, deps: TrackDependencies) -> str:
+    """The wallet-share credit-back for an order whose refunds reached SUCCESS without a webhook (the
+    sweep): the same rules and code as the webhook path. NOT_SETTLED when there is no share to return."""
+    settlement = _settled_with_wallet_share(order_id, deps)
+    if settlement is None:
+        return NOT_SETTLED
+    return _credit_back(order, settlement, deps)
 
 
 def online_part_refunded(order: Order, *, online_minor: int | None) -> bool:
