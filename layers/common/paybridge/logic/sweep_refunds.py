@@ -116,8 +116,7 @@ def _check_order(
     error: str | None = None
     transient = False
     try:
-        routing = next((r.customer_id for r in records if r.customer_id), None)
-        order = refunds.juspay.get_order_status(order_id, customer_id=routing)
+        order = refunds.juspay.get_order_status(order_id, customer_id=_customer_of(order_id, records, deps))
         after = follow_order_refunds(order, records, refunds)
         if any(r.status != SUCCESS and after[r.seq].status == SUCCESS for r in records):
             wallet = credit_back_if_refunded(order_id, order, deps.track)
@@ -152,6 +151,15 @@ def _reschedule(
         "status": current.status,
         "next_check_at": next_check_at if current.is_open else None,
     }
+
+
+def _customer_of(order_id: str, records: list[RefundRecord], deps: SweepDependencies) -> str | None:
+    """Juspay's routing id for the order: a refund's customer, else the order record's."""
+    stored = next((r.customer_id for r in records if r.customer_id), None)
+    if stored is not None:
+        return stored
+    record = deps.track.orders.get(order_id)
+    return record.customer_id if record is not None else None
 
 
 def _latest(seen: RefundRecord, read: RefundRecord | None) -> RefundRecord:
