@@ -4,6 +4,7 @@ unknown are resolved before any new call, and a split order's wallet share comes
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from paybridge.logic.track_refund import TrackDependencies
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
-from tests.helpers import wait_until
+from tests.helpers import EVENTS, wait_until
 from tests.integration.refunds.support import (
     CUSTOMER,
     bus_events,
@@ -366,14 +367,14 @@ def test_the_limit_bounds_one_run_and_the_rest_wait_for_the_next(
         sweep(sweeper, clock, limit=0)
 
 
-def test_the_scheduled_function_runs_the_sweep(
+def test_the_scheduled_function_runs_the_sweep_on_the_canned_event(
     stack: LocalStack, simulator: JuspaySimulator, control: SimControl, sweeper: SweepDependencies
 ) -> None:
     sweeper.track.refunds.clock = lambda: datetime.now(UTC)
     control.put_order(split_order("ord_sw_h"))
     outcome = refund_online_share(sweeper, "ord_sw_h")
     control.settle(outcome.unique_request_id, "SUCCESS")
-    event = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "e1"}
+    event = json.loads((EVENTS / "scheduled_sweep_refunds.json").read_text())
 
     result = stack.runtime.invoke("SweepRefundsFunction", event)
 
