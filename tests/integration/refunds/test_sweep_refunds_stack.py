@@ -17,6 +17,7 @@ from paybridge.errors import JuspayUnavailableError
 from paybridge.logic.issue_refund import RefundDependencies, RefundOutcome, request_refund
 from paybridge.logic.sweep_refunds import SweepDependencies, SweepResult, sweep_refunds
 from paybridge.logic.track_refund import TrackDependencies
+from paybridge.models.refund import next_transition
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
@@ -380,3 +381,138 @@ def test_the_scheduled_function_runs_the_sweep_on_the_canned_event(
 
     assert (result["due"], result["orders_checked"], result["wallet"]) == (1, 1, {"ord_sw_h": "NOT_SETTLED"})
     assert [r.status for r in refunds_of(stack, "ord_sw_h")] == ["SUCCESS"]
+
+
+def test_a_404_on_a_repeated_call_is_unknown_too(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+) -> None:
+    control.put_order(split_order("ord_sw_nf"))
+    control.fault(method="POST", path="/refunds", status=503, times=1)
+    with pytest.raises(JuspayUnavailableError):
+        refund_online_share(sweeper, "ord_sw_nf")
+    control.fault(method="POST", path="/refunds", status=404, times=1)
+
+    sweep(sweeper, clock)
+
+    [record] = refunds_of(stack, "ord_sw_nf")
+    assert (record.status, record.outcome_unknown) == ("REQUESTED", True)
+
+
+def test_a_run_out_of_time_starts_no_order(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+) -> None:
+    control.put_order(split_order("ord_sw_t"))
+    refund_online_share(sweeper, "ord_sw_t")
+    sweeper.time_left = lambda: 59.0
+
+    result = sweep(sweeper, clock)
+
+    assert (result.due, result.orders_checked, result.stopped_early) == (1, 0, True)
+    assert status_reads(control, "ord_sw_t") == 0
+
+
+def test_an_index_entry_behind_the_table_checks_nothing(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    control.put_order(split_order("ord_sw_g"))
+    outcome = refund_online_share(sweeper, "ord_sw_g")
+    control.settle(outcome.unique_request_id, "SUCCESS")
+    sweep(sweeper, clock)
+    before = status_reads(control, "ord_sw_g")
+    # The GSI is eventually consistent: it may still list a refund the table already has as final.
+    monkeypatch.setattr(
+        sweeper.track.refunds.repository, "due_for_check", lambda now, limit: [("ord_sw_g", 1)]
+    )
+
+    result = sweep(sweeper, clock)
+
+    assert (result.due, result.orders_checked, result.refunds) == (1, 0, [])
+    assert status_reads(control, "ord_sw_g") == before
+
+
+def test_a_refund_moved_while_being_rescheduled_keeps_the_other_writers_state(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    control.put_order(split_order("ord_sw_r"))
+    refund_online_share(sweeper, "ord_sw_r")
+    monkeypatch.setattr(sweeper.track.refunds.repository, "reschedule", lambda *a, **k: False)
+
+    result = sweep(sweeper, clock)
+
+    [record] = refunds_of(stack, "ord_sw_r")
+    assert result.refunds[0]["next_check_at"] == record.next_check_at == int(clock.now.timestamp())
+
+
+def test_a_refund_without_a_customer_is_routed_by_the_settled_orders_customer(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+) -> None:
+    control.put_order(split_order("ord_sw_c"))
+    settle_split_order(stack, "ord_sw_c", online=4000, wallet=1000, balance=5000)
+    request_refund(
+        order_id="ord_sw_c",
+        amount=Decimal("40"),
+        idempotency_key="k",
+        txn_id=online_txn_id("ord_sw_c"),
+        deps=sweeper.track.refunds,
+    )
+    control.http.delete(f"{control.url}/__sim/requests")
+
+    sweep(sweeper, clock)
+
+    [read] = [r for r in control.requests_log() if r["path"] == "/orders/ord_sw_c"]
+    assert read["headers"].get("x-routing-id") == CUSTOMER
+
+
+def test_a_refund_moved_just_before_its_call_is_read_again_and_not_sent_twice(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer sends the refund between our read and our ``mark_sent``: we re-read, find it PENDING
+    and call nothing."""
+    control.put_order(split_order("ord_sw_m"))
+    repository = sweeper.track.refunds.repository
+    real_mark_sent = repository.mark_sent
+
+    def other_writer_first(record: Any, *, now: str) -> Any:
+        monkeypatch.setattr(repository, "mark_sent", real_mark_sent)
+        other = real_mark_sent(record, now=now)
+        assert other is not None
+        sweeper.track.refunds.juspay.refund_txn(
+            other.txn_id, unique_request_id=other.unique_request_id, amount=Decimal("40"), order_id="ord_sw_m"
+        )
+        transition = next_transition(other, "PENDING")
+        assert transition is not None
+        repository.apply(other, transition, now=now)
+        return None
+
+    monkeypatch.setattr(repository, "mark_sent", other_writer_first)
+
+    outcome = refund_online_share(sweeper, "ord_sw_m")
+
+    assert outcome.status == "PENDING"
+    assert len(refund_calls(control)) == 1

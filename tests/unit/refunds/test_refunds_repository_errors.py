@@ -124,3 +124,39 @@ def test_other_aws_errors_are_raised() -> None:
     assert transition is not None
     with pytest.raises(ClientError):
         repository.apply(record, transition, now=NOW)
+
+
+def test_schedule_writes_report_a_moved_refund_and_raise_anything_else() -> None:
+    moved = client_error("ConditionalCheckFailedException")
+    throttled = client_error("ProvisionedThroughputExceededException")
+    client = ScriptedClient(update_item=[moved, throttled, moved, throttled])
+    repository = RefundsRepository(client, "t")  # type: ignore[arg-type]
+    record = record_from_item(from_item(stored(1, "REQUESTED")))
+
+    assert repository.reschedule(record, checks=1, next_check_at=100, now=NOW) is False
+    with pytest.raises(ClientError):
+        repository.reschedule(record, checks=1, next_check_at=100, now=NOW)
+    assert repository.mark_sent(record, now=NOW) is None
+    with pytest.raises(ClientError):
+        repository.mark_sent(record, now=NOW)
+    condition = client.calls[0][1]["ConditionExpression"]
+    assert condition == "#status = :seen_status AND unique_request_id = :seen_uid"
+
+
+def test_due_for_check_pages_until_the_limit() -> None:
+    def key(seq: int) -> dict[str, Any]:
+        return to_item(
+            {"order_id": f"o{seq}", "sk": f"REFUND#{seq:03d}", "sweep_key": "OPEN", "next_check_at": 5}
+        )
+
+    client = ScriptedClient(
+        query=[
+            {"Items": [key(1)], "LastEvaluatedKey": key(1)},
+            {"Items": [key(2)], "LastEvaluatedKey": key(2)},
+        ]
+    )
+    due = RefundsRepository(client, "t").due_for_check(10, limit=2)  # type: ignore[arg-type]
+
+    assert due == [("o1", 1), ("o2", 2)]
+    assert [call[1]["Limit"] for call in client.calls] == [2, 1]
+    assert client.calls[0][1]["IndexName"] == "OpenByNextCheck"
