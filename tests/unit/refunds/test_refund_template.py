@@ -36,6 +36,7 @@ def test_manual_review_and_failure_have_alarms_on_the_metrics_the_code_emits() -
     for alarm, metric in (
         ("RefundManualReviewAlarm", "RefundManualReview"),
         ("RefundFailedAlarm", "RefundFailed"),
+        ("RefundOutcomeUnknownAlarm", "RefundOutcomeUnknown"),
     ):
         props = RESOURCES[alarm]["Properties"]
         assert RESOURCES[alarm]["Type"] == "AWS::CloudWatch::Alarm"
