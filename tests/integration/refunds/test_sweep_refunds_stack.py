@@ -516,3 +516,38 @@ def test_a_refund_moved_just_before_its_call_is_read_again_and_not_sent_twice(
 
     assert outcome.status == "PENDING"
     assert len(refund_calls(control)) == 1
+
+
+def test_a_credit_back_that_fails_is_retried_with_the_refunds_next_check(
+    stack: LocalStack,
+    simulator: JuspaySimulator,
+    control: SimControl,
+    sweeper: SweepDependencies,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    control.put_order(split_order("ord_sw_cb"))
+    settle_split_order(stack, "ord_sw_cb", online=4000, wallet=1000, balance=5000)
+    outcome = refund_online_share(sweeper, "ord_sw_cb")
+    control.settle(outcome.unique_request_id, "SUCCESS")
+    wallets = sweeper.track.wallets
+    real_reverse = wallets.reverse_debit
+
+    def unavailable(**kwargs: Any) -> Any:
+        monkeypatch.setattr(wallets, "reverse_debit", real_reverse)
+        raise RuntimeError("ledger table unavailable")
+
+    monkeypatch.setattr(wallets, "reverse_debit", unavailable)
+
+    failed = sweep(sweeper, clock)
+    [record] = refunds_of(stack, "ord_sw_cb")
+    assert (failed.orders_failed, record.status, wallet_balance(stack)) == (1, "PENDING", 4000)
+    assert record.next_check_at == int(clock.now.timestamp()) + 60
+
+    clock.advance(60)
+    again = sweep(sweeper, clock)
+
+    assert again.wallet == {"ord_sw_cb": "REVERSED"}
+    assert [r.status for r in refunds_of(stack, "ord_sw_cb")] == ["SUCCESS"]
+    assert wallet_balance(stack) == 5000
+    assert len(bus_events(stack, "RefundSucceeded")) == 1

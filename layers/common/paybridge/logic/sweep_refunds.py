@@ -4,8 +4,8 @@ Each run reads the refunds due for a check (sparse GSI: open, ``next_check_at`` 
 scan), calls Get Order Status once per order, and moves every open refund of that order with the code the
 refund webhooks use (``track_refund.follow_order_refunds``): a SUCCESS, FAILURE (next attempt) or
 MANUAL_REVIEW is applied, and a REQUESTED refund whose call's outcome is unknown is resolved (or sent again
-with the same id when Juspay does not list it). A refund that turned SUCCESS gets the webhook path's wallet
-share credit-back (``track_refund.credit_back_if_refunded``).
+with the same id when Juspay does not list it). When Juspay reports one of them SUCCESS, the webhook path's
+wallet-share credit-back runs first (``track_refund.credit_back_if_refunded``).
 
 Every still-open refund that was checked then gets its next check on a growing schedule
 (``RefundCheckSchedule``), also when the check failed: a Juspay outage converges by itself once Juspay is
@@ -21,7 +21,8 @@ from typing import Any
 
 from paybridge.errors import TRANSIENT_ERRORS
 from paybridge.logic.track_refund import TrackDependencies, credit_back_if_refunded, follow_order_refunds
-from paybridge.models.refund import SUCCESS, RefundRecord
+from paybridge.models.juspay import Order
+from paybridge.models.refund import JUSPAY_SUCCESS, RefundRecord
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge.observability import MetricUnit, logger, metrics
 
@@ -64,14 +65,15 @@ def sweep_refunds(deps: SweepDependencies, *, now: datetime, limit: int = DEFAUL
         raise ValueError("limit must be at least 1")
     now_epoch = int(now.timestamp())
     due = deps.track.refunds.repository.due_for_check(now_epoch, limit=limit)
-    order_ids = list(dict.fromkeys(order_id for order_id, _ in due))
+    pending = list(dict.fromkeys(order_id for order_id, _ in due))  # oldest due first, each order once
     checked, failed, transient_in_a_row, stopped = 0, 0, 0, False
     summaries: list[dict[str, Any]] = []
     wallet: dict[str, str] = {}
-    for order_id in order_ids:
+    while pending:
         if transient_in_a_row >= MAX_TRANSIENT_IN_A_ROW or _out_of_time(deps):
             stopped = True
             break
+        order_id = pending.pop(0)
         logger.append_keys(order_id=order_id)
         outcome = _check_order(order_id, deps, now=now, now_epoch=now_epoch)
         if outcome is None:
@@ -84,7 +86,7 @@ def sweep_refunds(deps: SweepDependencies, *, now: datetime, limit: int = DEFAUL
             wallet[order_id] = outcome.wallet
     logger.remove_keys(["order_id"])
     if stopped:
-        logger.warning("refund sweep stopped early; the rest stay due", extra={"orders_left": len(order_ids)})
+        logger.warning("refund sweep stopped early; the rest stay due", extra={"orders_left": len(pending)})
     logger.info(
         "refund sweep done",
         extra={"due": len(due), "orders_checked": checked, "orders_failed": failed, "stopped_early": stopped},
@@ -117,9 +119,11 @@ def _check_order(
     transient = False
     try:
         order = refunds.juspay.get_order_status(order_id, customer_id=_customer_of(order_id, records, deps))
-        after = follow_order_refunds(order, records, refunds)
-        if any(r.status != SUCCESS and after[r.seq].status == SUCCESS for r in records):
+        if any(_succeeds(r, order) for r in records):
+            # Before the refund turns final (and leaves the schedule): a credit-back that fails is retried
+            # with the refund's next check.
             wallet = credit_back_if_refunded(order_id, order, deps.track)
+        after = follow_order_refunds(order, records, refunds)
     except Exception as exc:  # one order's trouble must not stop the others; it is retried on schedule
         error = getattr(exc, "code", None) or type(exc).__name__
         transient = isinstance(exc, TRANSIENT_ERRORS)
@@ -151,6 +155,12 @@ def _reschedule(
         "status": current.status,
         "next_check_at": next_check_at if current.is_open else None,
     }
+
+
+def _succeeds(record: RefundRecord, order: Order) -> bool:
+    """True when Order Status reports SUCCESS for an open refund's current id."""
+    found = order.find_refund(record.unique_request_id) if record.is_open else None
+    return found is not None and found.status == JUSPAY_SUCCESS
 
 
 def _customer_of(order_id: str, records: list[RefundRecord], deps: SweepDependencies) -> str | None:
