@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,11 @@ from tests.helpers import ROOT, sigv4_headers, wait_until
 
 @contextmanager
 def running_local_stack(
-    directory: Path, *, parameter_overrides: str = "", local_env: Mapping[str, str] | None = None
+    directory: Path, *, parameter_overrides: str = "", local_env: dict[str, str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Starts the local stack on free ports; yields its outputs, the AWS client kwargs and the process.
 
-    ``local_env``: further ``LOCAL_*`` variables, as a user would set them (e.g. ``LOCAL_TIME_SCALE``).
-    """
+    ``local_env``: further ``LOCAL_*`` settings (e.g. ``LOCAL_TIME_SCALE``)."""
     outputs = directory / "outputs.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
     env.update({name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")})
