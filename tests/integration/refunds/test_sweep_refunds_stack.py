@@ -1,6 +1,7 @@
 """The refund sweep against moto (tables from template.yaml) and the Juspay simulator, with no webhook at all:
-open refunds reach their final state through Order Status on a growing schedule, calls whose outcome is
-unknown are resolved before any new call, and a split order's wallet share comes back."""
+open refunds reach their final state through Order Status on a growing schedule, a Juspay outage converges
+by itself, and a split order's wallet share comes back. Unknown call outcomes: test_refund_unknown_outcomes.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +12,15 @@ from typing import Any
 
 import pytest
 
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.wallets import WalletRepository
-from paybridge.errors import JuspayUnavailableError
-from paybridge.logic.issue_refund import RefundDependencies, RefundOutcome, request_refund
-from paybridge.logic.sweep_refunds import SweepDependencies, SweepResult, sweep_refunds
-from paybridge.logic.track_refund import TrackDependencies
-from paybridge.models.refund import next_transition
+from paybridge.logic.issue_refund import request_refund
+from paybridge.logic.sweep_refunds import SweepDependencies
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
-from tests.helpers import EVENTS, wait_until
+from tests.helpers import EVENTS
 from tests.integration.refunds.support import (
     CUSTOMER,
     bus_events,
-    juspay_refunds,
     online_txn_id,
     refund_calls,
     refunds_of,
@@ -35,61 +30,8 @@ from tests.integration.refunds.support import (
     split_order,
     wallet_balance,
 )
+from tests.integration.refunds.sweep_support import START, Clock, refund_online_share, status_reads, sweep
 from tests.juspay_helpers import SimControl
-
-START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand: records are stamped with it and the sweep runs at its time."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sweeper(refund_deps: RefundDependencies, stack: LocalStack, clock: Clock) -> SweepDependencies:
-    refund_deps.clock = clock
-    dynamodb = stack.session.client("dynamodb")
-    track = TrackDependencies(
-        refunds=refund_deps,
-        orders=OrdersRepository(dynamodb, stack.output("OrdersTable")),
-        wallets=WalletRepository(dynamodb, stack.output("LedgerTable")),
-    )
-    return SweepDependencies(track=track)
-
-
-def sweep(deps: SweepDependencies, clock: Clock, **kwargs: Any) -> SweepResult:
-    return sweep_refunds(deps, now=clock.now, **kwargs)
-
-
-def status_reads(control: SimControl, order_id: str) -> int:
-    return sum(
-        1 for r in control.requests_log() if (r["method"], r["path"]) == ("GET", f"/orders/{order_id}")
-    )
-
-
-def refund_online_share(deps: SweepDependencies, order_id: str, key: str = "k1") -> RefundOutcome:
-    return request_refund(
-        order_id=order_id,
-        amount=Decimal("40"),
-        idempotency_key=key,
-        txn_id=online_txn_id(order_id),
-        customer_id=CUSTOMER,
-        deps=deps.track.refunds,
-    )
 
 
 def test_a_refund_settled_without_webhook_succeeds_at_the_next_sweep(
@@ -227,97 +169,6 @@ def test_the_sweep_credits_a_settled_split_orders_wallet_share_back_once(
     assert (reversed_event["detail"]["order_id"], reversed_event["detail"]["amount"]) == ("ord_sw_5", "10.00")
 
 
-def test_a_call_whose_outcome_was_lost_is_sent_again_with_its_id_when_juspay_does_not_list_it(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    clock: Clock,
-) -> None:
-    control.put_order(split_order("ord_sw_6"))
-    control.fault(method="POST", path="/refunds", status=503, times=1)
-    with pytest.raises(JuspayUnavailableError):
-        refund_online_share(sweeper, "ord_sw_6")
-    [record] = refunds_of(stack, "ord_sw_6")
-    assert (record.status, record.outcome_unknown) == ("REQUESTED", True)
-
-    sweep(sweeper, clock)
-
-    calls = refund_calls(control)
-    assert [c["form"]["unique_request_id"] for c in calls] == ["rf-ord_sw_6-1-1", "rf-ord_sw_6-1-1"]
-    [record] = refunds_of(stack, "ord_sw_6")
-    assert (record.status, record.outcome_unknown) == ("PENDING", False)
-    assert len(juspay_refunds(control, "ord_sw_6")) == 1
-
-
-def test_a_call_that_juspay_applied_after_a_timeout_is_resolved_by_order_status_alone(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    clock: Clock,
-) -> None:
-    control.put_order(split_order("ord_sw_7"))
-    control.fault(method="POST", path="/refunds", delay_ms=800, times=1)
-    with pytest.raises(JuspayUnavailableError):
-        refund_online_share(sweeper, "ord_sw_7")
-    # Juspay applied it after the client gave up.
-    wait_until(lambda: juspay_refunds(control, "ord_sw_7"), what="the delayed refund", timeout_s=10)
-
-    sweep(sweeper, clock)
-
-    assert len(refund_calls(control)) == 1
-    [record] = refunds_of(stack, "ord_sw_7")
-    assert record.status == "PENDING"
-
-
-def test_a_refusal_of_a_repeated_call_is_unknown_not_rejected(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    clock: Clock,
-) -> None:
-    control.put_order(split_order("ord_sw_8"))
-    control.fault(method="POST", path="/refunds", status=503, times=1)
-    with pytest.raises(JuspayUnavailableError):
-        refund_online_share(sweeper, "ord_sw_8")
-    refusal = {"status": "ERROR", "error_code": "invalid.amount.exceeded", "error_message": "exceeded"}
-    control.fault(method="POST", path="/refunds", status=400, body=refusal, times=1)
-
-    first = sweep(sweeper, clock)
-    [record] = refunds_of(stack, "ord_sw_8")
-    assert (record.status, record.outcome_unknown) == ("REQUESTED", True)
-    assert first.refunds[0]["status"] == "REQUESTED"
-    assert bus_events(stack, "RefundFailed") == []
-
-    clock.advance(60)
-    sweep(sweeper, clock)
-    [record] = refunds_of(stack, "ord_sw_8")
-    assert record.status == "PENDING"
-    assert {c["form"]["unique_request_id"] for c in refund_calls(control)} == {"rf-ord_sw_8-1-1"}
-    assert len(juspay_refunds(control, "ord_sw_8")) == 1
-
-
-def test_a_first_call_refused_is_still_rejected(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    clock: Clock,
-) -> None:
-    control.put_order(split_order("ord_sw_9"))
-    outcome = request_refund(
-        order_id="ord_sw_9",
-        amount=Decimal("45"),  # more than the 40.00 online share
-        idempotency_key="k",
-        txn_id=online_txn_id("ord_sw_9"),
-        deps=sweeper.track.refunds,
-    )
-    assert outcome.status == "REJECTED"
-    assert refunds_repository(stack).due_for_check(int(clock.advance(60).timestamp()), limit=10) == []
-
-
 def test_a_juspay_outage_is_retried_on_the_schedule_and_converges_when_juspay_is_back(
     stack: LocalStack,
     simulator: JuspaySimulator,
@@ -381,25 +232,6 @@ def test_the_scheduled_function_runs_the_sweep_on_the_canned_event(
 
     assert (result["due"], result["orders_checked"], result["wallet"]) == (1, 1, {"ord_sw_h": "NOT_SETTLED"})
     assert [r.status for r in refunds_of(stack, "ord_sw_h")] == ["SUCCESS"]
-
-
-def test_a_404_on_a_repeated_call_is_unknown_too(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    clock: Clock,
-) -> None:
-    control.put_order(split_order("ord_sw_nf"))
-    control.fault(method="POST", path="/refunds", status=503, times=1)
-    with pytest.raises(JuspayUnavailableError):
-        refund_online_share(sweeper, "ord_sw_nf")
-    control.fault(method="POST", path="/refunds", status=404, times=1)
-
-    sweep(sweeper, clock)
-
-    [record] = refunds_of(stack, "ord_sw_nf")
-    assert (record.status, record.outcome_unknown) == ("REQUESTED", True)
 
 
 def test_a_run_out_of_time_starts_no_order(
@@ -483,39 +315,6 @@ def test_a_refund_without_a_customer_is_routed_by_the_settled_orders_customer(
 
     [read] = [r for r in control.requests_log() if r["path"] == "/orders/ord_sw_c"]
     assert read["headers"].get("x-routing-id") == CUSTOMER
-
-
-def test_a_refund_moved_just_before_its_call_is_read_again_and_not_sent_twice(
-    stack: LocalStack,
-    simulator: JuspaySimulator,
-    control: SimControl,
-    sweeper: SweepDependencies,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Another writer sends the refund between our read and our ``mark_sent``: we re-read, find it PENDING
-    and call nothing."""
-    control.put_order(split_order("ord_sw_m"))
-    repository = sweeper.track.refunds.repository
-    real_mark_sent = repository.mark_sent
-
-    def other_writer_first(record: Any, *, now: str) -> Any:
-        monkeypatch.setattr(repository, "mark_sent", real_mark_sent)
-        other = real_mark_sent(record, now=now)
-        assert other is not None
-        sweeper.track.refunds.juspay.refund_txn(
-            other.txn_id, unique_request_id=other.unique_request_id, amount=Decimal("40"), order_id="ord_sw_m"
-        )
-        transition = next_transition(other, "PENDING")
-        assert transition is not None
-        repository.apply(other, transition, now=now)
-        return None
-
-    monkeypatch.setattr(repository, "mark_sent", other_writer_first)
-
-    outcome = refund_online_share(sweeper, "ord_sw_m")
-
-    assert outcome.status == "PENDING"
-    assert len(refund_calls(control)) == 1
 
 
 def test_a_credit_back_that_fails_is_retried_with_the_refunds_next_check(
