@@ -387,6 +387,7 @@ def test_start_opens_the_first_follow_and_names_the_execution_after_order_and_fo
         "started_at": NOW.isoformat(),
         "deadline_at": (NOW + timedelta(seconds=8640)).isoformat(),  # a day, scaled by 10
         "trigger": "juspay/TXN_CREATED",
+        "requested_at": NOW.isoformat(),
         "followed_seconds": 30,
         "next_wait_seconds": 3,
     }

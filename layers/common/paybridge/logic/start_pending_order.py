@@ -128,6 +128,8 @@ def _start(
         "started_at": str(item["started_at"]),
         "deadline_at": str(item["deadline_at"]),
         "trigger": trigger,
+        # Makes a repeated start differ, so Step Functions refuses it rather than answering it as the first.
+        "requested_at": deps.clock().isoformat(),
         "followed_seconds": first,
         "next_wait_seconds": deps.schedule.real_seconds(first),
     }
