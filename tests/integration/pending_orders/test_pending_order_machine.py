@@ -281,3 +281,75 @@ def test_a_second_start_for_the_same_order_is_harmless(stack: LocalStack, simula
     assert (item["status"], item["follow"]) == (STATUS_WAITING, 1)
     assert item["execution_arn"] == first.execution_arn
     stack.session.client("stepfunctions").stop_execution(executionArn=str(first.execution_arn))
+
+
+@pytest.mark.parametrize(
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+)
+def test_a_new_attempt_after_a_failed_one_opens_a_new_follow(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_again_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    first = start(stack, order_id)
+    assert first.execution_arn is not None
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 1 waiting")
+    # Attempt 1 failed: settlement processed ORDER_FAILED and released the wait.
+    assert release(stack, order_id, "AUTHENTICATION_FAILED") == "released"
+    assert finished(stack, first.execution_arn, timeout_s=10)["status"] == "SUCCEEDED"
+
+    second = start(stack, order_id)  # attempt 2's TXN_CREATED
+    again = start(stack, order_id)  # its duplicate
+
+    assert (first.follow, second.action, second.follow) == (1, "started", 2)
+    assert (again.action, again.execution_arn) == ("already_started", second.execution_arn)
+    assert second.execution_name is not None
+    assert second.execution_name.endswith("-f2")
+    sfn = stack.session.client("stepfunctions")
+    names = {
+        e["name"]
+        for e in sfn.list_executions(stateMachineArn=stack.output("PendingOrderStateMachine"))["executions"]
+    }
+    assert names == {first.execution_name, second.execution_name}
+    item = wait_until(
+        lambda: (i := repository(stack).get(order_id)) and i.get("task_token") and i, what="follow 2 waiting"
+    )
+    assert (item["status"], item["follow"], item["execution_arn"]) == (
+        STATUS_WAITING,
+        2,
+        second.execution_arn,
+    )
+    assert "resolved_status" not in item
+    sfn.stop_execution(executionArn=str(second.execution_arn))
+
+
+@pytest.mark.parametrize(
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+)
+def test_a_follow_whose_execution_ended_without_closing_it_is_replaced_by_the_next_start(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_unclosed_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    first = start(stack, order_id)
+    assert first.execution_arn is not None
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 1 waiting")
+    assert release(stack, order_id, "CHARGED") == "released"
+    assert finished(stack, first.execution_arn, timeout_s=10)["status"] == "SUCCEEDED"
+    # The execution is over but the item says WAITING (as after an operator's stop, or a failure whose
+    # recording failed too).
+    stack.session.client("dynamodb").update_item(
+        TableName=stack.output("PendingOrdersTable"),
+        Key={"order_id": {"S": order_id}},
+        UpdateExpression="SET #s = :w",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":w": {"S": STATUS_WAITING}},
+    )
+
+    second = start(stack, order_id)
+
+    assert (second.action, second.follow) == ("started", 2)
+    sfn = stack.session.client("stepfunctions")
+    assert sfn.describe_execution(executionArn=str(second.execution_arn))["status"] == "RUNNING"
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 2 waiting")
+    sfn.stop_execution(executionArn=str(second.execution_arn))
