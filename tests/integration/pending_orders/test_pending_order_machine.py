@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -298,11 +299,15 @@ def test_a_new_attempt_after_a_failed_one_opens_a_new_follow(
     assert release(stack, order_id, "AUTHENTICATION_FAILED") == "released"
     assert finished(stack, first.execution_arn, timeout_s=10)["status"] == "SUCCEEDED"
 
-    second = start(stack, order_id)  # attempt 2's TXN_CREATED
-    again = start(stack, order_id)  # its duplicate
+    # Attempt 2's TXN_CREATED and its duplicates, at the same time (as concurrent Lambda invocations).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: start(stack, order_id), range(4)))
 
-    assert (first.follow, second.action, second.follow) == (1, "started", 2)
-    assert (again.action, again.execution_arn) == ("already_started", second.execution_arn)
+    assert first.follow == 1
+    assert sorted(r.action for r in results) == ["already_started"] * 3 + ["started"]
+    assert {r.follow for r in results} == {2}
+    [second] = [r for r in results if r.action == "started"]
+    assert {r.execution_arn for r in results} == {second.execution_arn}
     assert second.execution_name is not None
     assert second.execution_name.endswith("-f2")
     sfn = stack.session.client("stepfunctions")
