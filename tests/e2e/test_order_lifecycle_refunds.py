@@ -30,7 +30,7 @@ TIME_SCALE = "60"
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The local stack as a user would start it: `LOCAL_TIME_SCALE=60 make local`."""
     with running_local_stack(
-        tmp_path_factory.mktemp("local-refunds"), local_env={"LOCAL_TIME_SCALE": TIME_SCALE}
+        tmp_path_factory.mktemp("local-refunds"), env={"LOCAL_TIME_SCALE": TIME_SCALE}
     ) as stack:
         yield stack
 
