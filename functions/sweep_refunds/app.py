@@ -67,7 +67,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         track=TrackDependencies(refunds=refunds, orders=runtime.orders, wallets=runtime.wallets),
         schedule=RefundCheckSchedule(
             first_s=settings.refund_check_first_s,
-            max_s=settings.refund_check_max_s,
+            # A cap below the first gap (a deploy-time slip CloudFormation cannot refuse) means "no doubling".
+            max_s=max(settings.refund_check_max_s, settings.refund_check_first_s),
             time_scale=settings.time_scale,
         ),
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
