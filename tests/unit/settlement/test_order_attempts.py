@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from paybridge.logic.classify_order import Outcome, SplitAmounts, SplitMismatch, classify_order, validate_split
+from paybridge.logic.classify_order import (
+    Outcome,
+    SplitAmounts,
+    SplitMismatch,
+    classify_order,
+    validate_split,
+)
 from paybridge.logic.order_attempts import attempt_of, paired_wallet_entries, refunded_minor
 from paybridge.models.juspay import Order, Transaction
 from tests.helpers import load_sample
@@ -40,7 +46,9 @@ def test_attempt_of_strips_the_split_part() -> None:
     assert attempt_of(Transaction.model_validate({"txn_id": "m-ord"})) is None
 
 
-def test_a_failed_attempts_wallet_entry_beside_the_charged_pair_settles_on_the_charged_attempts_entry() -> None:
+def test_a_failed_attempts_wallet_entry_beside_the_charged_pair_settles_on_the_charged_attempts_entry() -> (
+    None
+):
     body = sample()
     earlier_attempt(body, 1, online_status="AUTHORIZATION_FAILED")
     order = Order.model_validate(body)

@@ -153,9 +153,7 @@ def _split_success(
         success = Classification(Outcome.SUCCESS, ambiguous or "online_charged", status, paired, txn)
         return _checked_wallet(success)
     if txn_status == _COD and status in (_TO_BE_CHARGED, _COD):
-        success = Classification(
-            Outcome.SUCCESS, ambiguous or "cod_initiated", status, paired, txn, cod=True
-        )
+        success = Classification(Outcome.SUCCESS, ambiguous or "cod_initiated", status, paired, txn, cod=True)
         return _checked_wallet(success)
     return Classification(
         Outcome.UNKNOWN,
