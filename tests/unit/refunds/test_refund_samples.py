@@ -177,7 +177,9 @@ def test_order_shaped_refund_answers_parse_and_map(name: str, uid: str, status: 
 
 def test_amount_refunded_alone_is_no_refund_it_also_holds_pending_ones() -> None:
     base = {"order_id": "o", "txn_id": "m-o-1", "status": "AUTO_REFUNDED", "amount": "10", "currency": "INR"}
-    assert not online_part_refunded(Order.model_validate({**base, "amount_refunded": "10"}), online_minor=None)
+    assert not online_part_refunded(
+        Order.model_validate({**base, "amount_refunded": "10"}), online_minor=None
+    )
     assert not online_part_refunded(Order.model_validate({**base, "amount_refunded": "4"}), online_minor=None)
     assert not online_part_refunded(Order.model_validate(base), online_minor=None)
     pending = {**base, "amount_refunded": "10", "refunds": [{"unique_request_id": "u", "status": "PENDING"}]}

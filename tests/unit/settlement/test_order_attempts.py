@@ -54,7 +54,8 @@ def test_a_failed_attempts_wallet_entry_beside_the_charged_pair_settles_on_the_c
     order = Order.model_validate(body)
     classification = classify_order(order)
     assert classification.outcome is Outcome.SUCCESS, classification.reason
-    assert classification.wallet_txn is not None and classification.wallet_txn.txn_id == WALLET
+    assert classification.wallet_txn is not None
+    assert classification.wallet_txn.txn_id == WALLET
     amounts = validate_split(order, classification)
     assert isinstance(amounts, SplitAmounts)
     assert (amounts.wallet_txn_id, amounts.wallet_minor, amounts.online_txn_id) == (WALLET, 1000, ONLINE)
@@ -65,7 +66,8 @@ def test_a_wallet_entry_left_alone_by_its_failed_online_part_is_still_not_the_on
     earlier_attempt(body, 2, online_status="AUTHENTICATION_FAILED")
     del body["txn_list"][0]  # Juspay lists the earlier wallet entry only
     classification = classify_order(Order.model_validate(body))
-    assert classification.wallet_txn is not None and classification.wallet_txn.txn_id == WALLET
+    assert classification.wallet_txn is not None
+    assert classification.wallet_txn.txn_id == WALLET
 
 
 def test_entries_pair_on_creation_time_when_the_ids_say_nothing() -> None:
