@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from paybridge.dal.orders import OrdersRepository, OrderStatus
+from paybridge.dal.wallet_returns import return_wallet_share as ledger_return
 from paybridge.dal.wallets import WalletRepository
 from paybridge.errors import BadRequestError, ConflictError, NotFoundError, UnprocessableError
 from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
@@ -159,3 +160,31 @@ def test_orders_without_a_settled_wallet_share_and_bad_bodies_are_refused(
         ask(returns, "0")
     with pytest.raises(UnprocessableError):
         ask(returns, "1.005")
+
+
+def test_the_ledger_refuses_returns_of_another_orders_debit_or_of_nothing(
+    returns: ReturnDependencies, wallets: WalletRepository, clock: Clock
+) -> None:
+    def give_back(amount: int, **overrides: Any) -> Any:
+        args = {
+            "customer_id": "cust-9",
+            "order_id": "ord-9",
+            "wallet_txn_id": "ord-9-2",
+            "amount_minor": amount,
+            "currency": "INR",
+            "idempotency_key": "k",
+            "reason": None,
+            "now": clock(),
+        }
+        return ledger_return(wallets, **{**args, **overrides})
+
+    with pytest.raises(ValueError, match="positive"):
+        give_back(0)
+    with pytest.raises(ConflictError):
+        give_back(100, order_id="ord-other")
+    with pytest.raises(ConflictError):
+        give_back(100, customer_id="someone-else")
+    with pytest.raises(ConflictError):
+        give_back(100, wallet_txn_id="never-debited")
+    assert give_back(100).returned_minor == 100
+    assert balance(wallets) == 9_100
