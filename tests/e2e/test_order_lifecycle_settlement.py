@@ -88,7 +88,7 @@ class Shop:
         log = requests.get(f"{self.sim}/__sim/requests", timeout=10).json()
         return sum(1 for r in log if r["method"] == "GET" and r["path"] == f"/orders/{self.order_id}")
 
-    def status_reads_settle(self, *, at_least: int, quiet_s: float = 5.0) -> int:
+    def status_reads_settle(self, *, at_least: int, quiet_s: float = 8.0) -> int:
         """Waits for ``at_least`` Order Status calls for the order, then ``quiet_s`` without another."""
         deadline = time.monotonic() + 120
         seen, since = -1, time.monotonic()

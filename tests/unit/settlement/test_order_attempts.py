@@ -148,3 +148,14 @@ def test_unnamed_refunds_belong_to_the_only_online_transaction_when_juspay_gives
     assert refunded_minor(Order.model_validate(body), ONLINE) == 0
     assert refunded_minor(Order.model_validate(body), None) == 0
     assert Decimal(body["txn_list"][1]["txn_detail"]["txn_amount"]) == 40
+
+
+def test_a_superseded_attempt_charged_late_and_refunded_in_full_is_not_the_one_settled() -> None:
+    body = sample()
+    earlier_attempt(body, 2, online_status="CHARGED", wallet=False)
+    assert classify_order(Order.model_validate(body)).reason == "several_successful_online_transactions"
+    body["txn_list"][0]["amount_refunded"] = 40
+    classification = classify_order(Order.model_validate(body))
+    assert classification.outcome is Outcome.SUCCESS
+    assert classification.online_txn is not None
+    assert (classification.online_txn.txn_id, classification.wallet_txn.txn_id) == (ONLINE, WALLET)  # type: ignore[union-attr]

@@ -122,6 +122,11 @@ def classify_order(order: Order) -> Classification:
 _INDISTINGUISHABLE = "wallet_entries_indistinguishable"
 
 
+def _refunded_in_full(txn: Transaction) -> bool:
+    amount, refunded = txn.txn_amount, txn.amount_refunded
+    return amount is not None and refunded is not None and refunded >= amount > 0
+
+
 def _checked_wallet(classification: Classification) -> Classification:
     """A success whose wallet entry is not TO_BE_CHARGED is not one (the wallet part is not ours to take)."""
     wallet = classification.wallet_txn
@@ -137,6 +142,9 @@ def _split_success(
 ) -> Classification:
     # Only the online attempts that succeeded matter; failed earlier attempts may sit beside them.
     succeeded = [t for t in online if normalise_status(t.status) in (_CHARGED, _COD)]
+    if len(succeeded) > 1:
+        # A superseded attempt charged late is refunded by Juspay in full: the one that stands is the other.
+        succeeded = [t for t in succeeded if not _refunded_in_full(t)]
     if len(succeeded) != 1:
         reason = (
             "no_successful_online_transaction" if not succeeded else "several_successful_online_transactions"
