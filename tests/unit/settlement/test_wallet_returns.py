@@ -188,3 +188,25 @@ def test_the_ledger_refuses_returns_of_another_orders_debit_or_of_nothing(
         give_back(100, wallet_txn_id="never-debited")
     assert give_back(100).returned_minor == 100
     assert balance(wallets) == 9_100
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "4.00",
+        {"amount": True, "idempotency_key": "k"},
+        {"amount": "4.00", "idempotency_key": "k", "extra": 1},
+        {"amount": "4.00", "idempotency_key": "bad key!"},
+        {"amount": "4.00", "idempotency_key": "k", "reason": "x" * 65},
+        {"amount": "-1", "idempotency_key": "k"},
+        {"amount": "99999999999", "idempotency_key": "k"},
+        {"amount": {"v": 1}, "idempotency_key": "k"},
+    ],
+)
+def test_every_malformed_body_is_a_client_error(returns: ReturnDependencies, body: Any) -> None:
+    with pytest.raises((BadRequestError, UnprocessableError)):
+        return_wallet_share("ord-9", body, returns)
+    with pytest.raises(BadRequestError):
+        return_wallet_share("../ord 9", {"amount": "1", "idempotency_key": "k"}, returns)
