@@ -210,3 +210,15 @@ def test_every_malformed_body_is_a_client_error(returns: ReturnDependencies, bod
         return_wallet_share("ord-9", body, returns)
     with pytest.raises(BadRequestError):
         return_wallet_share("../ord 9", {"amount": "1", "idempotency_key": "k"}, returns)
+
+
+def test_a_credit_back_recorded_before_returns_were_counted_still_blocks_a_return(
+    returns: ReturnDependencies, wallets: WalletRepository, dynamodb: Any, clock: Clock
+) -> None:
+    # The reversal marker of an older credit-back, whose debit marker has no returned_minor.
+    dynamodb.put_item(
+        TableName="ledger",
+        Item={"pk": {"S": "REVERSAL#ord-9#ord-9-2"}, "sk": {"S": "REVERSAL"}, "seq": {"N": "3"}},
+    )
+    with pytest.raises(ConflictError):
+        ask(returns, "1.00")

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from paybridge.dal.wallets import WalletRepository, _CancelledError
+from paybridge.dal.wallets import WalletRepository, _CancelledError, reversal_marker_key
 from paybridge.errors import ConflictError, WalletConflictError
 from paybridge.models.wallet import EntryType, LedgerEntry
 
@@ -72,6 +72,8 @@ def return_wallet_share(
         if existing is not None:
             return _replayed(wallets, existing, amount_minor, debited, int(debit.get("returned_minor", 0)))
         returned = int(debit.get("returned_minor", 0))
+        if "returned_minor" not in debit and wallets._get(reversal_marker_key(order_id, wallet_txn_id)):
+            returned = debited  # credited back in full before returns were counted on the debit marker
         if amount_minor > debited - returned:
             raise ConflictError(
                 "more than the wallet share debited and not yet returned",
