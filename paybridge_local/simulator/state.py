@@ -315,7 +315,11 @@ class SimulatorState:
                 refundable = parsed.amount or Decimal(0)
             if amount > refundable - self._refunded_total(order, txn_id=None):
                 raise refund_error("invalid.amount.exceeded", "Refund amount exceeds the refundable amount.")
-            self._add_refund(order, uid, amount, kind="order", txn_id=None, refund_type="STANDARD")
+            # A split order's refund goes against its one charged transaction (listed without txn_id).
+            against = charged[0].txn_id if parsed.is_split and len(charged) == 1 else None
+            self._add_refund(
+                order, uid, amount, kind="order", txn_id=against, refund_type="STANDARD", list_txn_id=False
+            )
             return copy.deepcopy(order)
 
     def refund_txn(self, form: Mapping[str, str]) -> JsonDict:

@@ -269,6 +269,17 @@ def test_dashboard_and_auto_refunds_are_listed_without_txn_id_but_counted_on_the
     )
 
 
+def test_an_order_refund_of_a_split_order_counts_on_its_charged_transaction(
+    sim: JuspaySimulator, control: SimControl
+) -> None:
+    order = control.put_sample("order_status_split_partial_charged_custom_wallet.json")
+    path = f"/orders/{order['order_id']}/refunds"
+    refunded = body(api(sim, "POST", path, data={"unique_request_id": "o1", "amount": "15"}))
+    assert "txn_id" not in refunded["refunds"][0]
+    assert [t["amount_refunded"] for t in refunded["txn_list"]] == [15, 0]
+    assert control.settle("o1", "SUCCESS").json()["txn_id"] == order["txn_list"][0]["txn_id"]
+
+
 def test_settle_refuses_unknown_refund_or_status(sim: JuspaySimulator, control: SimControl) -> None:
     assert control.settle("nope", "SUCCESS").status_code == 404
     assert control.settle("nope", "DONE").status_code == 400
