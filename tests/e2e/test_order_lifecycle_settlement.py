@@ -252,3 +252,27 @@ def test_explicit_returns_and_the_credit_back_never_exceed_the_debit(local: dict
     assert [(t, a) for t, a, _ in shop.entries()][:2] == [("REVERSAL", "6.00"), ("REVERSAL", "4.00")]
     late = call(local, "POST", path, {"amount": "0.01", "idempotency_key": "r-3"})
     assert late.status_code == 409
+
+
+def test_an_order_refund_through_the_merchant_api_gives_the_share_back_when_it_succeeds(
+    local: dict[str, Any],
+) -> None:
+    shop = Shop(local, "api")
+    shop.fund()
+    shop.put()
+    shop.webhook("ORDER_PARTIAL_CHARGED")
+    shop.balance_becomes("90.00")
+
+    asked = call(
+        local, "POST", f"/orders/{shop.order_id}/refunds", {"amount": "40.00", "idempotency_key": "all"}
+    )
+    assert asked.status_code == 201, asked.text
+    uid = asked.json()["unique_request_id"]
+    shop.webhook("ORDER_REFUNDED")  # still PENDING at Juspay: nothing goes back yet
+    time.sleep(2)
+    assert shop.wallet()["balance"] == "90.00"
+
+    settled = requests.post(f"{shop.sim}/__sim/refunds/{uid}", json={"status": "SUCCESS"}, timeout=10)
+    assert settled.status_code == 200, settled.text
+    shop.webhook("ORDER_REFUNDED")
+    shop.balance_becomes("100.00")
