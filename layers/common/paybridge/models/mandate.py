@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from paybridge.models.juspay import Mandate
 from paybridge.models.money import format_major, to_minor
+from paybridge.models.validation import ApiAnswer, Money
 
 
 class MandateSummary(BaseModel):
@@ -60,3 +61,26 @@ class MandateSummary(BaseModel):
             else None
         )
         return body
+
+
+class MandateAnswer(ApiAnswer):
+    """A mandate in an answer: state and terms, amounts with the currency's full precision."""
+
+    mandate_id: str
+    status: str | None
+    customer_id: str | None
+    order_id: str | None
+    currency: str | None
+    max_amount: Money | None
+    frequency: str | None
+    mandate_type: str | None
+    amount_rule: str | None
+    start_date: str | None
+    end_date: str | None
+
+
+class MandateListAnswer(ApiAnswer):
+    """``GET /customers/{customer_id}/mandates``."""
+
+    customer_id: str
+    mandates: list[MandateAnswer]
