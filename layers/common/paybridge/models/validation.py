@@ -14,7 +14,15 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from paybridge.errors import BadRequestError, PaybridgeError, UnprocessableError
@@ -42,12 +50,38 @@ _PATTERNS: Final = {
     "txn_id": TXN_ID_PATTERN,
 }
 
-OrderId = Annotated[str, Field(pattern=ORDER_ID_PATTERN)]
-CustomerId = Annotated[str, Field(pattern=CUSTOMER_ID_PATTERN)]
-MandateId = Annotated[str, Field(pattern=MANDATE_ID_PATTERN)]
-TxnId = Annotated[str, Field(pattern=TXN_ID_PATTERN)]
-IdempotencyKey = Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)]
-Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code, upper case")]
+
+def _rule(code: str, pattern: str, message: str) -> tuple[AfterValidator, WithJsonSchema]:
+    """A string rule with its own error code (``order_id_format``, ...) and its pattern in the schema."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise PydanticCustomError(code, message)
+        return value
+
+    return AfterValidator(check), WithJsonSchema(
+        {"type": "string", "pattern": pattern, "description": message}
+    )
+
+
+OrderId = Annotated[str, *_rule("order_id_format", ORDER_ID_PATTERN, "must be 1-64 letters, digits, _ or -")]
+CustomerId = Annotated[
+    str,
+    *_rule(
+        "customer_id_format",
+        CUSTOMER_ID_PATTERN,
+        "must be 1-128 letters, digits and . _ @ + -, starting with a letter or digit",
+    ),
+]
+MandateId = Annotated[
+    str, *_rule("mandate_id_format", MANDATE_ID_PATTERN, "must be 1-64 letters, digits, _ or -")
+]
+TxnId = Annotated[str, *_rule("txn_id_format", TXN_ID_PATTERN, "must be 1-128 letters, digits, _ . or -")]
+IdempotencyKey = Annotated[
+    str, *_rule("idempotency_key_format", IDEMPOTENCY_KEY_PATTERN, "must be 1-64 letters, digits or _ . : -")
+]
+Currency = Annotated[str, *_rule("currency_format", CURRENCY_PATTERN, "must be an ISO 4217 code such as INR")]
 
 
 def require_id(field: str, value: str | None) -> str:
