@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+from paybridge.api import ERROR_DESCRIPTIONS
 from paybridge.models.webhook import WebhookDelivery
 from paybridge_local.provision import ApiRoute
 from paybridge_local.template import ROOT, load_template
@@ -90,6 +91,8 @@ def build_openapi() -> dict[str, Any]:
         operation["security"] = [{"sigv4": []}] if route.iam_auth else [{"juspayBasic": []}]
         if route.iam_auth:
             operation["responses"]["403"] = GATEWAY_403
+            if "requestBody" in operation:
+                operation["responses"]["415"] = _error_answer(415)
         elif route.path == WEBHOOK_PATH:
             # The route reads the raw body itself (it authenticates before it parses): documented here.
             operation["requestBody"] = {
@@ -98,6 +101,13 @@ def build_openapi() -> dict[str, Any]:
             }
     _drop_default_validation_answers(document)
     return document
+
+
+def _error_answer(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
 
 
 def _drop_default_validation_answers(document: dict[str, Any]) -> None:

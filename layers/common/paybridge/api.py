@@ -20,13 +20,26 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import ValidationException
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    ValidationException,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from paybridge import jsonutil
-from paybridge.errors import BadRequestError, DependencyUnavailableError, NotFoundError, PaybridgeError
+from paybridge.errors import (
+    BadRequestError,
+    DependencyUnavailableError,
+    NotFoundError,
+    PaybridgeError,
+    UnsupportedMediaTypeError,
+)
 from paybridge.models.api import ErrorBody
 from paybridge.models.validation import errors_envelope
 from paybridge.observability import logger
@@ -39,6 +52,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "no such resource",
     409: "the request clashes with the current state",
     413: "the body is too large",
+    415: "the body is not application/json",
     422: "a value breaks a rule (details.field and details.errors[].code name it)",
     502: "Juspay answered in a way the request cannot succeed with (configuration)",
     503: "a dependency failed transiently: retryable is true and Retry-After says when to try again",
@@ -83,8 +97,34 @@ def new_resolver() -> APIGatewayRestResolver:
         json_body_deserializer=jsonutil.loads_request,
         serializer=jsonutil.dumps,
     )
+    # Powertools also parses form and multipart bodies (and a multipart type without a boundary raises a
+    # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
+    app._request_validation_middleware = _JsonOnlyRequestValidation()
     register_error_handlers(app)
     return app
+
+
+class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, with request bodies read as JSON only (415 for anything else)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+        if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[
+                    {
+                        "type": "unsupported_content_type",
+                        "loc": ("body",),
+                        "msg": "the body must be application/json",
+                    }
+                ],
+            )
+        body: dict[str, Any] = super()._get_body(app)
+        return body
 
 
 def model_response[ModelT: BaseModel](status_code: int, body: ModelT) -> Response[ModelT]:
@@ -132,6 +172,8 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
             # Our own answer broke its declared model: a bug, not the client's fault.
             logger.error("answer failed its model", extra={"fields": [str(e.get("loc")) for e in errors]})
             return _internal_error()
+        if isinstance(error, RequestUnsupportedContentType):
+            return error_response(UnsupportedMediaTypeError("the body must be application/json"))
         mapped = errors_envelope(errors, json_code=getattr(error.__cause__, "code", None))
         logger.info("request refused", extra={"error": mapped.code, "field": mapped.details.get("field")})
         return error_response(mapped)

@@ -66,6 +66,13 @@ class PayloadTooLargeError(PaybridgeError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaTypeError(PaybridgeError):
+    """The body is not of a media type the route takes (the API takes application/json)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class UnprocessableError(PaybridgeError):
     """Well-formed but semantically invalid input (e.g. a negative amount)."""
 
