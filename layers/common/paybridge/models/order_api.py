@@ -171,3 +171,32 @@ class RefundAnswer(ApiAnswer):
     amount: Money
     currency: str
     created: bool
+    error_code: str | None = Field(
+        default=None, description="REJECTED: Juspay's error code (invalid.amount.exceeded, not_found, ...)"
+    )
+    error_message: str | None = Field(default=None, description="REJECTED: Juspay's error message")
+
+
+class RefundEntryAnswer(ApiAnswer):
+    """One refund of an order as the refunds table holds it."""
+
+    seq: int
+    unique_request_id: str = Field(description="the id of the current attempt, as Juspay knows it")
+    attempt: int
+    status: str = Field(description="REQUESTED, PENDING, SUCCESS, FAILED, REJECTED or MANUAL_REVIEW")
+    amount: Money
+    currency: str
+    txn_id: str | None
+    reason: str
+    juspay_status: str | None
+    error_code: str | None
+    error_message: str | None
+    created_at: str
+    updated_at: str
+
+
+class RefundListAnswer(ApiAnswer):
+    """``GET /orders/{order_id}/refunds``: the order's refunds, oldest first."""
+
+    order_id: str
+    refunds: list[RefundEntryAnswer]
