@@ -6,7 +6,7 @@ as it is.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -61,3 +61,13 @@ class ProcessAnswer(ApiAnswer):
     requestId: str  # noqa: N815
     service: str
     payload: ProcessPayload
+
+
+class SessionAnswer(ApiAnswer):
+    """``POST /sessions``: the order Juspay created and the ``sdk_payload`` the app hands to the SDK."""
+
+    order_id: str
+    status: str
+    sdk_payload: dict[str, Any] = Field(description="Juspay's payload for the SDK, as Juspay returned it")
+    payment_links: dict[str, Any] | None
+    order_expiry: str | None
