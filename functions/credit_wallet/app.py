@@ -48,7 +48,7 @@ def add_credit(
 ) -> Response[CreditAnswer]:
     """201 with the new entry, or 200 with the original one for a replayed idempotency key."""
     status, body = credit_wallet(customer_id, request, _wallets(), now=datetime.now(UTC))
-    return model_response(status, CreditAnswer.model_validate(body))
+    return model_response(status, body)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -64,7 +64,7 @@ def create_refund(
         max_attempts=settings.refund_max_attempts,
     )
     status, body = refund_order(order_id, request, deps)
-    return model_response(status, RefundAnswer.model_validate(body))
+    return model_response(status, body)
 
 
 @logger.inject_lambda_context(clear_state=True)

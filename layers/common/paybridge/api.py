@@ -30,7 +30,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
 from paybridge import jsonutil
 from paybridge.errors import (
@@ -95,7 +94,9 @@ def new_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True,
         json_body_deserializer=jsonutil.loads_request,
-        serializer=jsonutil.dumps,
+        # Answers are validated into their models in JSON mode first (money as strings, no float can
+        # reach here), so the C encoder writes them; compact like every other body.
+        serializer=_compact_json,
     )
     # Powertools also parses form and multipart bodies (and a multipart type without a boundary raises a
     # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
@@ -127,9 +128,14 @@ class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
         return body
 
 
-def model_response[ModelT: BaseModel](status_code: int, body: ModelT) -> Response[ModelT]:
-    """A typed answer with a status other than the route's default (validated again on the way out)."""
+def model_response(status_code: int, body: dict[str, Any]) -> Response[Any]:
+    """An answer with a status other than the route's default; Powertools validates ``body`` into the
+    route's answer model on the way out (once), as for a plain return."""
     return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _compact_json(body: Any) -> str:
+    return json.dumps(body, separators=(",", ":"))
 
 
 def json_response(status_code: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
