@@ -13,10 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.create_session import SessionDependencies, create_session
+from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.sign_sdk_payload import SignedOrder
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.models.sdk import ProcessRequest
@@ -33,7 +35,11 @@ def _runtime() -> tuple[Settings, WalletRepository, SignedOrdersRepository, Star
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     follow = StartDependencies(
-        session.client("stepfunctions"), settings.pending_order_state_machine_arn, lambda: datetime.now(UTC)
+        session.client("stepfunctions"),
+        settings.pending_order_state_machine_arn,
+        lambda: datetime.now(UTC),
+        PendingOrdersRepository(dynamodb, settings.pending_orders_table),
+        schedule_from(settings),
     )
     return (
         settings,

@@ -16,6 +16,7 @@ from paybridge.models.validation import (
     TxnId,
     check_precision,
 )
+from paybridge.models.wallet import WalletEntryAnswer
 
 #: Juspay's update-order fields besides amount and udfs: the billing and shipping address.
 ADDRESS_FIELDS = (
@@ -200,3 +201,29 @@ class RefundListAnswer(ApiAnswer):
 
     order_id: str
     refunds: list[RefundEntryAnswer]
+
+
+class WalletReturnRequest(ApiRequest):
+    """``POST /orders/{order_id}/wallet-returns``: give part of a settled order's wallet share back."""
+
+    # In the order's currency (the debit's); checked against that currency's minor unit by the logic.
+    amount: Amount
+    idempotency_key: IdempotencyKey
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_ .-]+$")
+
+
+class WalletReturnAnswer(ApiAnswer):
+    """``POST /orders/{order_id}/wallet-returns``: the return, and what of the debit is left to return."""
+
+    order_id: str
+    customer_id: str
+    wallet_txn_id: str
+    status: str
+    idempotency_key: str
+    reason: str | None
+    currency: str
+    amount: Money
+    debited_amount: Money
+    returned_amount: Money
+    returnable_amount: Money
+    entry: WalletEntryAnswer
