@@ -28,6 +28,7 @@ _OPTIONAL = (
     "requested_at",
     "juspay_status",
     "error_code",
+    "error_message",
     "announced",
     "sent_uid",
 )

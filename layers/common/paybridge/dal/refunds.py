@@ -210,7 +210,7 @@ class RefundsRepository(RefundChecks):
             "updated_at = :now",
         ]
         removes = []
-        for name in ("juspay_status", "error_code"):
+        for name in ("juspay_status", "error_code", "error_message"):
             value = getattr(after, name)
             if value is None:
                 removes.append(name)

@@ -38,7 +38,7 @@ from paybridge.logic.refund_engine import (
     follow,
 )
 from paybridge.models.money import to_minor
-from paybridge.models.refund import RefundRecord, RefundRequestedDetail
+from paybridge.models.refund import REJECTED, RefundRecord, RefundRequestedDetail
 from paybridge.observability import MetricUnit, logger, metrics
 
 # The engine's names stay importable from here, where they used to live.
@@ -72,6 +72,8 @@ class RefundOutcome:
     amount: str
     currency: str
     created: bool
+    error_code: str | None = None
+    error_message: str | None = None
 
     @classmethod
     def of(cls, record: RefundRecord, *, created: bool) -> RefundOutcome:
@@ -85,6 +87,8 @@ class RefundOutcome:
             amount=record.amount,
             currency=record.currency,
             created=created,
+            error_code=record.error_code if record.status == REJECTED else None,
+            error_message=record.error_message if record.status == REJECTED else None,
         )
 
 

@@ -185,12 +185,12 @@ def _ask_juspay(record: RefundRecord, deps: RefundDependencies, *, retried: bool
             _unknown(record, deps, f"{exc.code}:{exc.error_code or ''}")
             return None
         else:
-            return rejected(record, exc.error_code)
+            return rejected(record, exc.error_code, exc.error_message)
     except JuspayNotFoundError as exc:
         if retried:
             _unknown(record, deps, exc.code)
             return None
-        return rejected(record, "not_found")
+        return rejected(record, "not_found", "Juspay does not know this order or transaction")
     except JuspayError as exc:
         # Unknown outcome (or a configuration problem): the record keeps its id for the retry.
         deps.repository.note_error(record, code=exc.code, now=deps.now())
