@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import json_response, register_error_handlers
 from paybridge.config import Settings
+from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.list_mandates import list_mandates
 from paybridge.observability import logger, metrics, tracer
@@ -19,14 +22,19 @@ register_error_handlers(app)
 
 
 @functools.cache
-def _settings() -> Settings:
-    return Settings.from_env()
+def _runtime() -> tuple[Settings, MandatesRepository]:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
 
 
 @app.get("/customers/<customer_id>/mandates")
 def read_mandates(customer_id: str) -> Response[str]:
     """The customer's mandates as Juspay lists them."""
-    mandates = list_mandates(customer_id, juspay=juspay_client(_settings()))
+    settings, table = _runtime()
+    mandates = list_mandates(
+        customer_id, juspay=juspay_client(settings), mandates=table, clock=lambda: datetime.now(UTC)
+    )
     return json_response(200, {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]})
 
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
@@ -24,7 +25,7 @@ register_error_handlers(app)
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher]:
+def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher, OrdersRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
     session = boto3.session.Session()
@@ -32,13 +33,14 @@ def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher]:
         settings,
         RefundsRepository(session.client("dynamodb"), settings.refunds_table),
         EventPublisher(session.client("events"), settings.event_bus_name),
+        OrdersRepository(session.client("dynamodb"), settings.orders_table),
     )
 
 
 @app.post("/orders/<order_id>/refunds")
 def create_refund(order_id: str) -> Response[str]:
     """201 with the new refund, or 200 with the same refund for a repeated idempotency_key."""
-    settings, repository, publisher = _runtime()
+    settings, repository, publisher, orders = _runtime()
     deps = RefundDependencies(
         repository=repository,
         juspay=juspay_client(settings),
@@ -46,8 +48,9 @@ def create_refund(order_id: str) -> Response[str]:
         clock=lambda: datetime.now(UTC),
         max_attempts=settings.refund_max_attempts,
     )
-    status, body = refund_order(order_id, parse_json_body(request_body(app.current_event)), deps)
-    return json_response(status, body)
+    body = parse_json_body(request_body(app.current_event))
+    status, answer = refund_order(order_id, body, deps, orders=orders)
+    return json_response(status, answer)
 
 
 @logger.inject_lambda_context(clear_state=True)

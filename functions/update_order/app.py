@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.update_order import update_order
 from paybridge.observability import logger, metrics, tracer
@@ -21,18 +22,24 @@ register_error_handlers(app)
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, OrdersRepository]:
+def _runtime() -> tuple[Settings, OrdersRepository, SignedOrdersRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
-    return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
+    dynamodb = boto3.session.Session().client("dynamodb")
+    return (
+        settings,
+        OrdersRepository(dynamodb, settings.orders_table),
+        SignedOrdersRepository(dynamodb, settings.orders_table),
+    )
 
 
 @app.post("/orders/<order_id>")
 def change_order(order_id: str) -> Response[str]:
     """Changes the amount, udf1..udf10 or address of the order at Juspay."""
-    settings, orders = _runtime()
+    settings, orders, terms = _runtime()
     body = parse_json_body(request_body(app.current_event))
-    return json_response(200, update_order(order_id, body, juspay=juspay_client(settings), orders=orders))
+    answer = update_order(order_id, body, juspay=juspay_client(settings), orders=orders, terms=terms)
+    return json_response(200, answer)
 
 
 @logger.inject_lambda_context(clear_state=True)

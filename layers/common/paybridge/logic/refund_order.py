@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Protocol
 
+from paybridge.dal.orders import OrderRecord
 from paybridge.logic.issue_refund import RefundDependencies, request_refund
 from paybridge.models.order_api import RefundOrderRequest
 from paybridge.models.validation import parse_request, require_id
 
 
-def refund_order(order_id: str, body: object, deps: RefundDependencies) -> tuple[int, dict[str, Any]]:
+class OrderReader(Protocol):
+    """Reads an order's record (``OrdersRepository`` satisfies it): its customer routes the Juspay calls."""
+
+    def get(self, order_id: str) -> OrderRecord | None: ...
+
+
+def refund_order(
+    order_id: str, body: object, deps: RefundDependencies, *, orders: OrderReader
+) -> tuple[int, dict[str, Any]]:
     """Requests the refund: 201 when new, 200 when the same ``idempotency_key`` asks again (same refund).
 
     Reusing a key for another amount, currency or transaction is a 409; the refund id sent to Juspay is
@@ -18,12 +27,14 @@ def refund_order(order_id: str, body: object, deps: RefundDependencies) -> tuple
     """
     order_id = require_id("order_id", order_id)
     request = parse_request(RefundOrderRequest, body)
+    record = orders.get(order_id)
     outcome = request_refund(
         order_id=order_id,
         amount=request.amount,
         idempotency_key=request.idempotency_key,
         currency=request.currency,
         txn_id=request.txn_id,
+        customer_id=record.routing_customer_id if record is not None else None,
         reason=request.reason,
         deps=deps,
     )
