@@ -7,8 +7,8 @@ money taken, wallet never debited. The change is made in this order:
 1. Refusals from what is stored (409 ``order_update_refused``, ``details.rule``), before any Juspay call:
    ``order_final`` (settled or cancelled), ``amount_below_wallet_offer`` (the signed wallet offer would
    exceed the order).
-2. Juspay's Order Status: ``payment_attempt_started`` when a transaction exists or the order is past NEW
-   (Juspay advises against updating then, and the customer may be paying the old amount). An earlier update
+2. Juspay's Order Status: ``payment_attempt_started`` once the order is past NEW (a transaction has
+   started: Juspay advises against updating then, and the customer may be paying the old amount). An earlier update
    whose outcome was unknown is resolved against the amount Juspay shows.
 3. The new amount is stored as *pending* in one conditional write (``concurrent_change`` when the terms
    moved meanwhile). From here settlement accepts the signed or the pending amount, both asked for by the
@@ -141,7 +141,7 @@ def update_order(
     if record is not None and record.signed_amount_pending_minor is not None:
         _resolve_pending(record, current, terms, clock)
         record = orders.get(order_id) or record
-    if current.transactions() or normalise_status(current.status) not in UNPAID_STATUSES:
+    if normalise_status(current.status) not in UNPAID_STATUSES:
         _refuse(
             "payment_attempt_started",
             f"a payment attempt has started (Juspay status {current.status}): the amount cannot change",
