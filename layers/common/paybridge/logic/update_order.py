@@ -8,8 +8,8 @@ money taken, wallet never debited. The change is made in this order:
    ``order_final`` (settled or cancelled), ``amount_below_wallet_offer`` (the signed wallet offer would
    exceed the order).
 2. Juspay's Order Status: ``payment_attempt_started`` once the order is past NEW (a transaction has
-   started: Juspay advises against updating then, and the customer may be paying the old amount). An earlier update
-   whose outcome was unknown is resolved against the amount Juspay shows.
+   started: Juspay advises against updating then, and the customer may be paying the old amount). An
+   earlier update whose outcome was unknown is resolved against the amount Juspay shows.
 3. The new amount is stored as *pending* in one conditional write (``concurrent_change`` when the terms
    moved meanwhile). From here settlement accepts the signed or the pending amount, both asked for by the
    merchant, so no crash or timeout can turn a paid order into a mismatch.
