@@ -48,10 +48,12 @@ def running_local_stack(directory: Path, *, parameter_overrides: str = "") -> It
             }
             stack = {"outputs": document, "aws": aws, "process": process, "log": log_path}
             yield stack
-            # Whatever ran against this stack, its Juspay calls must be routed by the customer id.
-            message = routing_violations_message(routing_violations(stack))
-            if message:
-                raise AssertionError(message)
+            # Whatever ran against this stack, its Juspay calls must be routed by the customer id (asked
+            # while it still runs: a test may have stopped it itself).
+            if process.poll() is None:
+                message = routing_violations_message(routing_violations(stack))
+                if message:
+                    raise AssertionError(message)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
