@@ -55,6 +55,13 @@ def test_update_confirms_the_new_signed_amount(
     assert after.signed_wallet_offered_minor == 1000
     assert simulator.state.get_order("updOk1")["amount"] == 50
 
+    # The updated amount is now the order's signed term: signing again for it works, for the old one not.
+    def resign(amount: str) -> int:
+        body = {"order_id": "updOk1", "customer_id": CUSTOMER, "amount": amount}
+        return int(signed(gateway, "POST", "/sdk/process", json.dumps(body)).status_code)
+
+    assert (resign("50.00"), resign("40.00")) == (200, 409)
+
 
 def test_unknown_outcome_keeps_the_amount_pending_until_the_next_update(
     gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
