@@ -90,9 +90,10 @@ class OrderUpdater(Protocol):
 
 @dataclass(frozen=True)
 class _Update:
+    """The change as the merchant asked it; sent to Juspay once."""
+
     order_id: str
     request: UpdateOrderRequest
-    customer_id: str | None
 
     def send(self, juspay: OrderUpdater, customer_id: str | None) -> Order:
         return juspay.update_order(
@@ -118,7 +119,8 @@ def update_order(
     order_id = require_id("order_id", order_id)
     request = parse_request(UpdateOrderRequest, body)
     record = orders.get(order_id)
-    update = _Update(order_id, request, record.routing_customer_id if record is not None else None)
+    update = _Update(order_id, request)
+    known_customer = record.routing_customer_id if record is not None else None
     if record is not None and record.is_final:
         _refuse(
             "order_final",
@@ -126,7 +128,7 @@ def update_order(
         )
     if request.amount is None:
         # udf and address changes leave the signed terms alone.
-        return order_view(update.send(juspay, update.customer_id))
+        return order_view(update.send(juspay, known_customer))
     new_minor = _new_amount_minor(request.amount, record)
     offered = (record.signed_wallet_offered_minor or 0) if record is not None else 0
     if record is not None and record.signed_amount_minor is not None and new_minor < offered:
@@ -135,9 +137,9 @@ def update_order(
             "the new amount is below the wallet share offered when the order was signed",
         )
 
-    current = juspay.get_order_status(order_id, customer_id=update.customer_id)
+    current = juspay.get_order_status(order_id, customer_id=known_customer)
     # A customer Juspay names routes the update when none was known here.
-    customer_id = update.customer_id or current.customer_id
+    customer_id = known_customer or current.customer_id
     if record is not None and record.signed_amount_pending_minor is not None:
         _resolve_pending(record, current, terms, clock)
         record = orders.get(order_id) or record
