@@ -15,6 +15,7 @@ from paybridge.dal.orders import OrderRecord, OrderStatus
 from paybridge.errors import (
     JuspayBadRequestError,
     JuspayError,
+    JuspayNotFoundError,
     JuspayUnavailableError,
     OrderUpdateRefusedError,
 )
@@ -249,3 +250,13 @@ def test_order_unknown_here_is_routed_by_the_customer_juspay_names() -> None:
         ("get", None),
         ("update", "cust-9"),
     ]
+
+
+def test_an_order_juspay_does_not_hold_yet_is_its_404_and_the_terms_stay() -> None:
+    juspay = FakeJuspay([JuspayNotFoundError("no such order")])  # type: ignore[list-item]
+    orders = FakeOrders(SIGNED)
+    terms = FakeTerms(orders)
+    with pytest.raises(JuspayNotFoundError):
+        update_order("o1", {"amount": "50.00"}, juspay=juspay, orders=orders, terms=terms)
+    assert terms.calls == []
+    assert orders.record == SIGNED
