@@ -151,7 +151,7 @@ def test_amount_update_moves_the_signed_terms_and_routes_by_the_signed_customer(
     assert differs_from_signed(orders.record, split(5000)) == []  # card 40 + wallet 10 now settles
 
 
-@pytest.mark.parametrize("status", [OrderStatus.SETTLED, OrderStatus.CANCELLED])
+@pytest.mark.parametrize("status", [OrderStatus.SETTLED, OrderStatus.CANCELLED, OrderStatus.REFUNDED])
 def test_final_order_is_refused_before_juspay(status: OrderStatus) -> None:
     juspay = FakeJuspay([juspay_order()])
     assert refusal({"amount": "50.00"}, replace(SIGNED, status=status), juspay) == "order_final"

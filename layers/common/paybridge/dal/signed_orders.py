@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from paybridge.dal.dynamo import to_item, update_if
-from paybridge.dal.orders import OrderStatus
+from paybridge.dal.orders import FINAL_STATUSES
 from paybridge.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ class SignedOrdersRepository:
 
     def begin_amount_update(self, order_id: str, *, signed_minor: int, new_minor: int, now: datetime) -> bool:
         """Stores ``new_minor`` as the pending amount. False when the signed amount is no longer
-        ``signed_minor``, another update is pending, or the order is settled or cancelled."""
+        ``signed_minor``, another update is pending, or the order is final (settled, cancelled, ...)."""
+        finals = {f":final{i}": status.value for i, status in enumerate(sorted(FINAL_STATUSES))}
         return update_if(
             self._client,
             table_name=self.table_name,
@@ -87,15 +88,9 @@ class SignedOrdersRepository:
             expression="SET signed_amount_pending_minor = :new, signed_amount_pending_at = :now",
             condition=(
                 "signed_amount_minor = :signed AND attribute_not_exists(signed_amount_pending_minor)"
-                " AND (attribute_not_exists(#status) OR NOT (#status IN (:settled, :cancelled)))"
+                f" AND (attribute_not_exists(#status) OR NOT (#status IN ({', '.join(finals)})))"
             ),
-            values={
-                ":new": new_minor,
-                ":signed": signed_minor,
-                ":now": now.isoformat(),
-                ":settled": OrderStatus.SETTLED.value,
-                ":cancelled": OrderStatus.CANCELLED.value,
-            },
+            values={":new": new_minor, ":signed": signed_minor, ":now": now.isoformat(), **finals},
             names={"#status": "status"},
         )
 

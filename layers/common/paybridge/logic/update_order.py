@@ -5,8 +5,8 @@ against, so an amount change must move those terms with it, or the paid order wo
 money taken, wallet never debited. The change is made in this order:
 
 1. Refusals from what is stored (409 ``order_update_refused``, ``details.rule``), before any Juspay call:
-   ``order_final`` (settled or cancelled), ``amount_below_wallet_offer`` (the signed wallet offer would
-   exceed the order).
+   ``order_final`` (settled, cancelled or refunded), ``amount_below_wallet_offer`` (the signed wallet
+   offer would exceed the order).
 2. Juspay's Order Status: ``payment_attempt_started`` once the order is past NEW (a transaction has
    started: Juspay advises against updating then, and the customer may be paying the old amount). An
    earlier update whose outcome was unknown is resolved against the amount Juspay shows.
@@ -124,7 +124,7 @@ def update_order(
     if record is not None and record.is_final:
         _refuse(
             "order_final",
-            f"order is {record.status}: its wallet share is booked and it can no longer change",
+            f"order is {record.status}: its outcome is final and it can no longer change",
         )
     if request.amount is None:
         # udf and address changes leave the signed terms alone.
