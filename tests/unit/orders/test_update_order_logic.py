@@ -23,8 +23,11 @@ from paybridge.logic.classify_order import SplitAmounts
 from paybridge.logic.settle_order import differs_from_signed
 from paybridge.logic.update_order import update_order
 from paybridge.models.juspay import Order
+from paybridge.models.order_api import UpdateOrderRequest
+from paybridge.models.validation import parse_request
 from tests.helpers import load_sample
 
+FIFTY = parse_request(UpdateOrderRequest, {"amount": "50.00"})
 SIGNED = OrderRecord(
     order_id="o1",
     status=OrderStatus.RECEIVED,
@@ -106,7 +109,7 @@ def run(
     terms = FakeTerms(orders, begin_ok=begin_ok)
     answer = update_order(
         "o1",
-        body,
+        parse_request(UpdateOrderRequest, body),
         juspay=juspay,
         orders=orders,
         terms=terms,
@@ -187,7 +190,7 @@ def test_juspay_refusing_the_update_drops_the_pending_amount() -> None:
     orders = FakeOrders(SIGNED)
     terms = FakeTerms(orders)
     with pytest.raises(JuspayBadRequestError):
-        update_order("o1", {"amount": "50.00"}, juspay=juspay, orders=orders, terms=terms)
+        update_order("o1", FIFTY, juspay=juspay, orders=orders, terms=terms)
     assert terms.calls == [("begin", 5000), ("abandon", 5000)]
     assert orders.record is not None
     assert differs_from_signed(orders.record, split(4000)) == []
@@ -201,7 +204,7 @@ def test_unknown_outcome_confirmed_when_order_status_shows_the_new_amount() -> N
     orders = FakeOrders(SIGNED)
     terms = FakeTerms(orders)
     with pytest.raises(JuspayUnavailableError):
-        update_order("o1", {"amount": "50.00"}, juspay=juspay, orders=orders, terms=terms)
+        update_order("o1", FIFTY, juspay=juspay, orders=orders, terms=terms)
     assert terms.calls == [("begin", 5000), ("confirm", 5000)]
 
 
@@ -211,7 +214,7 @@ def test_unknown_outcome_otherwise_stays_pending_and_settlement_accepts_either_a
     orders = FakeOrders(SIGNED)
     terms = FakeTerms(orders)
     with pytest.raises(JuspayUnavailableError):
-        update_order("o1", {"amount": "50.00"}, juspay=juspay, orders=orders, terms=terms)
+        update_order("o1", FIFTY, juspay=juspay, orders=orders, terms=terms)
     assert terms.calls == [("begin", 5000)]
     assert orders.record is not None
     assert orders.record.signed_amount_pending_minor == 5000
@@ -257,6 +260,6 @@ def test_an_order_juspay_does_not_hold_yet_is_its_404_and_the_terms_stay() -> No
     orders = FakeOrders(SIGNED)
     terms = FakeTerms(orders)
     with pytest.raises(JuspayNotFoundError):
-        update_order("o1", {"amount": "50.00"}, juspay=juspay, orders=orders, terms=terms)
+        update_order("o1", FIFTY, juspay=juspay, orders=orders, terms=terms)
     assert terms.calls == []
     assert orders.record == SIGNED

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from paybridge.dal.orders import OrderRecord
 from paybridge.logic.issue_refund import RefundDependencies, request_refund
 from paybridge.models.order_api import RefundOrderRequest
-from paybridge.models.validation import parse_request, require_id
+from paybridge.models.validation import require_id
 
 
 class OrderReader(Protocol):
@@ -18,7 +18,7 @@ class OrderReader(Protocol):
 
 
 def refund_order(
-    order_id: str, body: object, deps: RefundDependencies, *, orders: OrderReader
+    order_id: str, request: RefundOrderRequest, deps: RefundDependencies, *, orders: OrderReader
 ) -> tuple[int, dict[str, Any]]:
     """Requests the refund: 201 when new, 200 when the same ``idempotency_key`` asks again (same refund).
 
@@ -26,7 +26,6 @@ def refund_order(
     derived and stored before the call, exactly as for refunds the system starts itself.
     """
     order_id = require_id("order_id", order_id)
-    request = parse_request(RefundOrderRequest, body)
     record = orders.get(order_id)
     outcome = request_refund(
         order_id=order_id,

@@ -43,7 +43,7 @@ from paybridge.logic.get_order import order_view
 from paybridge.models.juspay import Order
 from paybridge.models.money import to_minor
 from paybridge.models.order_api import UpdateOrderRequest
-from paybridge.models.validation import parse_request, require_id
+from paybridge.models.validation import require_id
 from paybridge.observability import MetricUnit, logger, metrics
 
 __all__ = ["UNPAID_STATUSES", "OrderReader", "SignedTermsWriter", "update_order"]
@@ -107,7 +107,7 @@ class _Update:
 
 def update_order(
     order_id: str,
-    body: object,
+    request: UpdateOrderRequest,
     *,
     juspay: OrderUpdater,
     orders: OrderReader,
@@ -117,7 +117,6 @@ def update_order(
     """Validates the update, keeps the signed terms consistent with it (see the module docstring) and
     forwards it to Juspay. Returns the merchant API's view of Juspay's updated order."""
     order_id = require_id("order_id", order_id)
-    request = parse_request(UpdateOrderRequest, body)
     record = orders.get(order_id)
     update = _Update(order_id, request)
     known_customer = record.routing_customer_id if record is not None else None
