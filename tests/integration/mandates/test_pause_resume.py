@@ -37,6 +37,7 @@ def test_pause_input_is_validated_and_juspay_refusals_pass_on(
     gateway: LocalApiGateway, simulator: JuspaySimulator
 ) -> None:
     put_mandate(simulator, "mndP2", status="REVOKED", customer_id="cust1")
+    assert signed(gateway, "GET", "/customers/cust1/mandates").status_code == 200
     bad_date = signed(gateway, "POST", "/mandates/mndP2/pause", json.dumps({"pause_end_date": "tomorrow"}))
     unknown = signed(gateway, "POST", "/mandates/mndP2/resume", json.dumps({"when": "now"}))
     refused = signed(gateway, "POST", "/mandates/mndP2/pause", "{}")
