@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import ValidationError
 
@@ -55,20 +56,21 @@ def expected_routing(
     path, method = str(entry.get("path", "")), str(entry.get("method", ""))
     form: Mapping[str, Any] = entry.get("form") or {}
     if (match := _ORDER.match(path)) is not None:
-        order = orders.get(match["id"])
-        return _order_routing(order, match["id"]) if order is not None else None
+        order_id = unquote(match["id"])  # ids arrive percent-encoded in the path
+        order = orders.get(order_id)
+        return _order_routing(order, order_id) if order is not None else None
     if method == "POST" and path == "/refunds":
         found = _order_of_txn(orders, str(form.get("txn_id") or ""))
         return _order_routing(found[1], found[0]) if found is not None else None
     if (match := _MANDATE.match(path)) is not None:
-        mandate = mandates.get(match["id"])
+        mandate = mandates.get(unquote(match["id"]))
         if mandate is None:
             return None
         customer = _text(mandate.get("customer_id"))
         order = orders.get(str(mandate.get("order_id") or ""))
         return customer or (_text(order.get("customer_id")) if order is not None else None)
     if (match := _CUSTOMER_MANDATES.match(path)) is not None:
-        return match["id"]
+        return unquote(match["id"])
     if path == "/session":
         body = entry.get("json")
         if isinstance(body, Mapping):
@@ -85,7 +87,9 @@ def routing_violation(entry: Mapping[str, Any], expected: str | None) -> JsonDic
         reason = "missing x-routing-id"
     elif expected is not None and routing_id != expected:
         reason = "x-routing-id is not the customer id of the order or mandate (nor a guest order's id)"
-    elif (match := _MANDATE.match(str(entry.get("path", "")))) is not None and routing_id == match["id"]:
+    elif (match := _MANDATE.match(str(entry.get("path", "")))) is not None and routing_id == unquote(
+        match["id"]
+    ):
         reason = "x-routing-id is the mandate id"
     if reason is None:
         return None

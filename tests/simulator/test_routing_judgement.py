@@ -34,6 +34,7 @@ def entry(method: str, path: str, routing_id: str | None, **extra: Any) -> dict[
         (entry("POST", "/mandates/mnd1", None), "cust-m"),
         (entry("POST", "/mandates/mnd2", None), "testing-customer-two"),  # its order's customer
         (entry("GET", "/customers/cust-9/mandates", None), "cust-9"),
+        (entry("GET", "/customers/a%2Bb%40c/mandates", None), "a+b@c"),  # as the path carries it
         (entry("POST", "/session", None, json={"order_id": "s1", "customer_id": "c1"}), "c1"),
         (entry("POST", "/session", None, json={"order_id": "s1"}), "s1"),
         (entry("GET", "/orders/not-stored", None), None),  # not judged
