@@ -169,7 +169,7 @@ def _customer_of(order_id: str, records: list[RefundRecord], deps: SweepDependen
     if stored is not None:
         return stored
     record = deps.track.orders.get(order_id)
-    return record.customer_id if record is not None else None
+    return record.routing_customer_id if record is not None else None
 
 
 def _latest(seen: RefundRecord, read: RefundRecord | None) -> RefundRecord:
