@@ -17,6 +17,7 @@ from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
 from tests.helpers import wait_until
 from tests.integration.refunds.support import (
+    CUSTOMER,
     bus_events,
     juspay_refunds,
     online_txn_id,
@@ -114,6 +115,7 @@ def test_a_first_call_refused_is_still_rejected(
         amount=Decimal("45"),  # more than the 40.00 online share
         idempotency_key="k",
         txn_id=online_txn_id("ord_sw_9"),
+        customer_id=CUSTOMER,
         deps=sweeper.track.refunds,
     )
     assert outcome.status == "REJECTED"
@@ -157,7 +159,11 @@ def test_a_refund_moved_just_before_its_call_is_read_again_and_not_sent_twice(
         other = real_mark_sent(record, now=now)
         assert other is not None
         sweeper.track.refunds.juspay.refund_txn(
-            other.txn_id, unique_request_id=other.unique_request_id, amount=Decimal("40"), order_id="ord_sw_m"
+            other.txn_id,
+            unique_request_id=other.unique_request_id,
+            amount=Decimal("40"),
+            order_id="ord_sw_m",
+            customer_id=CUSTOMER,
         )
         transition = next_transition(other, "PENDING")
         assert transition is not None

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from paybridge.logic.issue_refund import request_refund
+from paybridge.dal.refunds import NewRefund
 from paybridge.logic.sweep_refunds import SweepDependencies
+from paybridge.models.refund import next_transition
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
@@ -300,21 +301,43 @@ def test_a_refund_without_a_customer_is_routed_by_the_settled_orders_customer(
     sweeper: SweepDependencies,
     clock: Clock,
 ) -> None:
+    """A refund stored without its customer (as before routing was kept): Order Status is still routed by
+    the customer of the order's settlement record."""
     control.put_order(split_order("ord_sw_c"))
     settle_split_order(stack, "ord_sw_c", online=4000, wallet=1000, balance=5000)
-    request_refund(
-        order_id="ord_sw_c",
-        amount=Decimal("40"),
-        idempotency_key="k",
-        txn_id=online_txn_id("ord_sw_c"),
-        deps=sweeper.track.refunds,
+    repository = sweeper.track.refunds.repository
+    record, _ = repository.create(
+        NewRefund(
+            order_id="ord_sw_c",
+            request_key="api:k",
+            kind="txn",
+            amount_minor=4000,
+            currency="INR",
+            reason="r",
+            source="api",
+            max_attempts=3,
+            txn_id=online_txn_id("ord_sw_c"),
+        ),
+        now=sweeper.track.refunds.now(),
     )
+    sweeper.track.refunds.juspay.refund_txn(
+        online_txn_id("ord_sw_c"),
+        unique_request_id=record.unique_request_id,
+        amount=Decimal("40"),
+        order_id="ord_sw_c",
+        customer_id=CUSTOMER,
+    )
+    transition = next_transition(record, "PENDING")
+    assert transition is not None
+    repository.apply(record, transition, now=sweeper.track.refunds.now())
+    control.settle(record.unique_request_id, "SUCCESS")
     control.http.delete(f"{control.url}/__sim/requests")
 
     sweep(sweeper, clock)
 
     [read] = [r for r in control.requests_log() if r["path"] == "/orders/ord_sw_c"]
     assert read["headers"].get("x-routing-id") == CUSTOMER
+    assert [r.status for r in refunds_of(stack, "ord_sw_c")] == ["SUCCESS"]
 
 
 def test_a_credit_back_that_fails_is_retried_with_the_refunds_next_check(
