@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import random
 import threading
 import uuid
 from collections.abc import Mapping
@@ -132,8 +133,12 @@ class SimulatorState:
         #: unique_request_id → {kind: order|txn, order_id, txn_id, amount, refund_type}
         self.refund_requests: dict[str, JsonDict] = {}
         self.faults: list[JsonDict] = []
+        #: fault id → its own seeded RNG (probabilistic faults only)
+        self._fault_rngs: dict[str, random.Random] = {}
         self.requests: list[JsonDict] = []
         self.webhooks: list[JsonDict] = []
+        #: event id → the webhook body as built (a snapshot of the order then), for redelivery
+        self.events: dict[str, JsonDict] = {}
 
     def reset(self) -> None:
         """Forgets everything."""
@@ -142,8 +147,10 @@ class SimulatorState:
             self.mandates.clear()
             self.refund_requests.clear()
             self.faults.clear()
+            self._fault_rngs.clear()
             self.requests.clear()
             self.webhooks.clear()
+            self.events.clear()
 
     # --- Request log and faults --------------------------------------------------------------------------
     def record_request(self, entry: JsonDict) -> None:
@@ -162,17 +169,32 @@ class SimulatorState:
             self.requests.clear()
 
     def add_fault(self, spec: Any) -> JsonDict:
-        """Registers a fault: the next ``times`` calls matching ``method``/``path`` fail as described."""
+        """Registers a fault: the next ``times`` calls matching ``method``/``path`` fail as described.
+
+        With ``probability`` (0 < p <= 1) each matching call fails with that chance, drawn from a generator
+        seeded with ``seed`` (default 0), so a run's sequence of draws is reproducible; ``times`` then
+        bounds the failures (default: unlimited) and ``fired`` counts them.
+        """
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise control_error(400, "fault needs a JSON object with a 'path' (exact or glob)")
         status = spec.get("status")
         drop = spec.get("drop", False) is True
         delay_ms = spec.get("delay_ms", 0)
-        times = spec.get("times", 1)
+        probability = spec.get("probability")
+        seed = spec.get("seed", 0)
+        times = spec.get("times", None if probability is not None else 1)
         if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
             raise control_error(400, "'status' must be an HTTP status code")
-        if not isinstance(delay_ms, int) or delay_ms < 0 or not isinstance(times, int) or times < 1:
+        if not isinstance(delay_ms, int) or delay_ms < 0 or not _optional_count(times):
             raise control_error(400, "'delay_ms' must be an int >= 0 and 'times' an int >= 1")
+        if probability is not None and (
+            isinstance(probability, bool)
+            or not isinstance(probability, int | Decimal)
+            or not 0 < probability <= 1
+        ):
+            raise control_error(400, "'probability' must be a number > 0 and <= 1")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise control_error(400, "'seed' must be an integer")
         if status is None and not drop and delay_ms == 0:
             raise control_error(400, "a fault needs 'status', 'drop': true or 'delay_ms'")
         if status is not None and drop:
@@ -187,9 +209,14 @@ class SimulatorState:
             "delay_ms": delay_ms,
             "times": times,
             "body": spec.get("body"),
+            "probability": probability,
+            "seed": seed if probability is not None else None,
+            "fired": 0,
         }
         with self._lock:
             self.faults.append(fault)
+            if probability is not None:
+                self._fault_rngs[fault["id"]] = random.Random(seed)  # noqa: S311 - chaos, not crypto
             return dict(fault)
 
     def list_faults(self) -> list[JsonDict]:
@@ -201,18 +228,25 @@ class SimulatorState:
         """Disarms every fault."""
         with self._lock:
             self.faults.clear()
+            self._fault_rngs.clear()
 
     def take_fault(self, method: str, path: str) -> JsonDict | None:
-        """The first armed fault matching this call (its count used up by one), or None."""
+        """The first armed fault that fires for this call (its count used up by one), or None."""
         with self._lock:
             for fault in self.faults:
                 if fault["method"] not in (None, method):
                     continue
                 if fault["path"] != path and not fnmatch.fnmatchcase(path, fault["path"]):
                     continue
-                fault["times"] -= 1
-                if fault["times"] <= 0:
-                    self.faults.remove(fault)
+                rng = self._fault_rngs.get(fault["id"])
+                if rng is not None and rng.random() >= fault["probability"]:
+                    continue
+                fault["fired"] += 1
+                if fault["times"] is not None:
+                    fault["times"] -= 1
+                    if fault["times"] <= 0:
+                        self.faults.remove(fault)
+                        self._fault_rngs.pop(fault["id"], None)
                 return dict(fault)
         return None
 
@@ -470,6 +504,32 @@ class SimulatorState:
             self._recompute_refund_totals(order)
             return self._refund_object(uid)
 
+    def dashboard_refund(self, order_id: str, body: Any) -> JsonDict:
+        """A refund made in Juspay's dashboard (not through the API): same amount rules as the API, no
+        request log, no faults. ``txn_id`` makes it a transaction refund; ``status`` settles it at once."""
+        if not isinstance(body, dict) or body.get("amount") is None:
+            raise control_error(400, 'body must be {"amount": "10.00", ...}')
+        status = body.get("status", "PENDING")
+        if status != "PENDING" and status not in SETTLED_REFUND_STATUSES:
+            raise control_error(400, f"'status' must be PENDING or one of {sorted(SETTLED_REFUND_STATUSES)}")
+        uid = body.get("unique_request_id") or f"dash_{uuid.uuid4().hex[:15]}"
+        form = {"unique_request_id": str(uid), "amount": str(body["amount"])}
+        with self._lock:
+            if self.orders.get(order_id) is None:
+                raise not_found("Order", order_id)
+            if body.get("txn_id"):
+                txn = self._find_txn(str(body["txn_id"]))
+                if txn is None or txn[0]["order_id"] != order_id:
+                    raise not_found("Transaction", str(body["txn_id"]))
+                self.refund_txn({**form, "txn_id": str(body["txn_id"])})
+            else:
+                self.refund_order(order_id, form)
+            _, entry = self._refund_entry(form["unique_request_id"])
+            entry["initiated_by"] = "DASHBOARD"
+            if status != "PENDING":
+                return self.settle_refund(form["unique_request_id"], {"status": status})
+            return self._refund_object(form["unique_request_id"])
+
     # --- Mandates ----------------------------------------------------------------------------------------
     def put_mandate(self, mandate_id: str, body: Any) -> JsonDict:
         """Stores a mandate directly (``customer_id`` makes it appear in the customer's list)."""
@@ -609,7 +669,8 @@ class SimulatorState:
 
     # --- Webhooks ----------------------------------------------------------------------------------------
     def webhook_event(self, order_id: str, body: Any) -> JsonDict:
-        """The event Juspay would send for the stored order (``content.order``)."""
+        """The event Juspay would send for the stored order (``content.order``), remembered by its id so it
+        can be delivered again later exactly as built (a snapshot of the order at this moment)."""
         event_name = body.get("event_name") if isinstance(body, dict) else None
         if not isinstance(event_name, str) or not event_name:
             raise control_error(400, 'body must be {"event_name": "..."}')
@@ -617,12 +678,23 @@ class SimulatorState:
             order = self.orders.get(order_id)
             if order is None:
                 raise control_error(404, f"no stored order {order_id!r}")
-            return {
-                "id": f"evt_V2_{uuid.uuid4().hex}",
+            event_id = f"evt_V2_{uuid.uuid4().hex}"
+            event: JsonDict = {
+                "id": event_id,
                 "event_name": event_name,
                 "date_created": now_iso(),
                 "content": {"order": copy.deepcopy(order)},
             }
+            self.events[event_id] = event
+            return copy.deepcopy(event)
+
+    def stored_event(self, event_id: str) -> JsonDict:
+        """A webhook event built earlier, unchanged (same id, same order snapshot)."""
+        with self._lock:
+            event = self.events.get(event_id)
+            if event is None:
+                raise control_error(404, f"no webhook event {event_id!r}")
+            return copy.deepcopy(event)
 
     def record_webhook(self, delivery: JsonDict) -> None:
         """Remembers a delivery (event id, name, attempts) for ``GET /__sim/webhooks``."""
@@ -633,6 +705,10 @@ class SimulatorState:
         """Every webhook delivery so far."""
         with self._lock:
             return copy.deepcopy(self.webhooks)
+
+
+def _optional_count(times: Any) -> bool:
+    return times is None or (isinstance(times, int) and not isinstance(times, bool) and times >= 1)
 
 
 def _duplicate_refund() -> SimError:

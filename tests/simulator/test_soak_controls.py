@@ -1,0 +1,166 @@
+"""The control operations the soak test drives: seeded probabilistic faults, dashboard refunds, and webhook
+snapshots delivered later (again and again, in any order)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+import requests
+
+from paybridge.models.juspay import loads_juspay_json
+from paybridge_local.simulator import JuspaySimulator
+from tests.juspay_helpers import API_KEY, MERCHANT_ID, SimControl, WebhookReceiver, start_simulator
+
+NB = "order_status_charged_nb.json"
+SPLIT = "order_status_split_partial_charged_custom_wallet.json"
+AUTH = {
+    "Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
+    "x-merchantid": MERCHANT_ID,
+}
+
+
+def api_statuses(sim: JuspaySimulator, calls: int) -> list[int]:
+    url = f"{sim.url}/orders/JPAYNEW032"
+    return [requests.get(url, headers=AUTH, timeout=5).status_code for _ in range(calls)]
+
+
+# --- Probabilistic faults ---------------------------------------------------------------------------------
+def test_probabilistic_fault_is_seeded_and_stays_armed(sim: JuspaySimulator, control: SimControl) -> None:
+    control.put_sample(NB)
+    fault = control.fault(path="*", status=503, probability=0.3, seed=7)
+    assert (fault["probability"], fault["seed"], fault["times"], fault["fired"]) == (0.3, 7, None, 0)
+    first = api_statuses(sim, 60)
+    assert set(first) == {200, 503}
+    fired = first.count(503)
+    assert 5 <= fired <= 35, "about 30% of 60 calls fail"
+    assert control.http.get(f"{sim.url}/__sim/faults").json()[0]["fired"] == fired
+
+    # The same seed gives the same sequence of draws.
+    control.http.delete(f"{sim.url}/__sim/faults")
+    control.fault(path="*", status=503, probability=0.3, seed=7)
+    assert api_statuses(sim, 60) == first
+    control.http.delete(f"{sim.url}/__sim/faults")
+    control.fault(path="*", status=503, probability=0.3, seed=8)
+    assert api_statuses(sim, 60) != first
+
+
+def test_probabilistic_fault_with_times_stops_after_that_many_failures(
+    sim: JuspaySimulator, control: SimControl
+) -> None:
+    control.put_sample(NB)
+    control.fault(method="GET", path="/orders/*", status=500, probability=1, times=2)
+    assert api_statuses(sim, 4) == [500, 500, 200, 200]
+    assert control.http.get(f"{sim.url}/__sim/faults").json() == []
+
+
+def test_control_api_is_never_faulted(sim: JuspaySimulator, control: SimControl) -> None:
+    control.fault(path="*", status=503, probability=1)
+    assert requests.get(f"{sim.url}/__sim/health", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"path": "*", "status": 503, "probability": 0},
+        {"path": "*", "status": 503, "probability": 1.5},
+        {"path": "*", "status": 503, "probability": "0.2"},
+        {"path": "*", "status": 503, "probability": True},
+        {"path": "*", "status": 503, "probability": 0.2, "seed": "x"},
+        {"path": "*", "status": 503, "probability": 0.2, "times": 0},
+    ],
+)
+def test_invalid_probabilistic_faults_are_refused(sim: JuspaySimulator, spec: dict[str, Any]) -> None:
+    assert requests.post(f"{sim.url}/__sim/faults", json=spec, timeout=5).status_code == 400
+
+
+# --- Dashboard refunds ------------------------------------------------------------------------------------
+def test_dashboard_order_refund_appears_in_order_status(sim: JuspaySimulator, control: SimControl) -> None:
+    control.put_sample(NB)
+    made = control.http.post(
+        f"{sim.url}/__sim/orders/JPAYNEW032/refunds", json={"amount": "100.00", "status": "SUCCESS"}
+    )
+    assert made.status_code == 201, made.text
+    refund = made.json()
+    assert refund["status"] == "SUCCESS"
+    assert refund["initiated_by"] == "DASHBOARD"
+    assert refund["unique_request_id"].startswith("dash_")
+    order = loads_juspay_json(requests.get(f"{sim.url}/orders/JPAYNEW032", headers=AUTH, timeout=5).content)
+    assert [(r["unique_request_id"], r["status"], r["amount"]) for r in order["refunds"]] == [
+        (refund["unique_request_id"], "SUCCESS", 100)
+    ]
+    assert control.requests_log()[-1]["method"] == "GET", "dashboard refunds are not API requests"
+
+
+def test_dashboard_txn_refund_follows_juspay_limits(sim: JuspaySimulator, control: SimControl) -> None:
+    control.put_sample(SPLIT)
+    url = f"{sim.url}/__sim/orders/testing-order-147/refunds"
+    online = "neeraj_juspay_prod-testing-order-147-3-1"
+    pending = control.http.post(url, json={"amount": "40", "txn_id": online, "unique_request_id": "dash1"})
+    assert pending.status_code == 201, pending.text
+    assert (pending.json()["status"], pending.json()["txn_id"]) == ("PENDING", online)
+    # The online part is refunded (pending holds the amount): more is refused as Juspay would.
+    exceeded = control.http.post(url, json={"amount": "1", "txn_id": online})
+    assert (exceeded.status_code, exceeded.json()["error_code"]) == (400, "invalid.amount.exceeded")
+    assert control.settle("dash1", "SUCCESS").json()["status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "status"),
+    [
+        ("/__sim/orders/JPAYNEW032/refunds", {}, 400),
+        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1", "status": "DONE"}, 400),
+        ("/__sim/orders/ghost/refunds", {"amount": "1"}, 404),
+        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1", "txn_id": "ghost"}, 404),
+        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1.234"}, 400),
+    ],
+)
+def test_dashboard_refund_errors(
+    sim: JuspaySimulator, control: SimControl, path: str, payload: dict[str, Any], status: int
+) -> None:
+    control.put_sample(NB)
+    assert requests.post(sim.url + path, json=payload, timeout=5).status_code == status
+
+
+# --- Webhook snapshots --------------------------------------------------------------------------------------
+def test_webhook_snapshot_is_delivered_later_as_it_was_built() -> None:
+    receiver = WebhookReceiver()
+    with receiver.running():
+        sim = start_simulator(webhook_url=receiver.url)
+        try:
+            control = SimControl(sim.url)
+            control.put_sample(NB)
+            built = requests.post(
+                f"{sim.url}/__sim/orders/JPAYNEW032/webhook",
+                json={"event_name": "ORDER_SUCCEEDED", "deliver": False},
+                timeout=5,
+            )
+            assert built.status_code == 201
+            event = built.json()["event"]
+            assert receiver.received == [], "not delivered yet"
+            # The order moves on; the snapshot still carries the order as it was.
+            control.put_sample(NB, status="AUTHORIZATION_FAILED")
+            url = f"{sim.url}/__sim/webhooks/{event['id']}/redeliver"
+            first = requests.post(url, timeout=10).json()
+            second = requests.post(url, timeout=10).json()
+            log = requests.get(f"{sim.url}/__sim/webhooks", timeout=5).json()
+            missing = requests.post(f"{sim.url}/__sim/webhooks/evt_V2_nope/redeliver", timeout=5)
+        finally:
+            sim.stop()
+    assert first["delivered"] is True
+    assert first["event_id"] == second["event_id"] == event["id"]
+    assert len(log) == 2
+    bodies = [loads_juspay_json(r["body"]) for r in receiver.received]
+    assert [b["id"] for b in bodies] == [event["id"]] * 2
+    assert {b["content"]["order"]["status"] for b in bodies} == {"CHARGED"}
+    assert missing.status_code == 404
+
+
+def test_redeliver_needs_a_webhook_url(sim: JuspaySimulator, control: SimControl) -> None:
+    control.put_sample(NB)
+    built = requests.post(
+        f"{sim.url}/__sim/orders/JPAYNEW032/webhook", json={"event_name": "X", "deliver": False}, timeout=5
+    ).json()
+    again = requests.post(f"{sim.url}/__sim/webhooks/{built['event_id']}/redeliver", timeout=5)
+    assert again.status_code == 409
