@@ -92,6 +92,7 @@ _CONTROL_ROUTES = _routes(
         ("DELETE", "/__sim/faults", "ctl_clear_faults"),
         ("GET", "/__sim/requests", "ctl_requests"),
         ("DELETE", "/__sim/requests", "ctl_clear_requests"),
+        ("GET", "/__sim/refunds", "ctl_list_refunds"),
         ("POST", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_settle_refund"),
         ("GET", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_get_refund"),
         ("PUT", "/__sim/mandates/" + _SEGMENT.format("mandate_id"), "ctl_put_mandate"),
@@ -371,6 +372,9 @@ class JuspaySimulator:
 
     def ctl_settle_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:
         return 200, self.state.settle_refund(unique_request_id, request.json())
+
+    def ctl_list_refunds(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.state.list_refunds(request.query.get("status") or None)
 
     def ctl_get_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:
         return 200, self.state.get_refund(unique_request_id)

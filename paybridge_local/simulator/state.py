@@ -483,6 +483,12 @@ class SimulatorState:
         with self._lock:
             return self._refund_object(uid)
 
+    def list_refunds(self, status: str | None = None) -> list[JsonDict]:
+        """Every refund (optionally only those in ``status``), oldest first, as Txn-ID refund objects."""
+        with self._lock:
+            found = [self._refund_object(uid) for uid in self.refund_requests]
+        return [r for r in found if status is None or r["status"] == status]
+
     def settle_refund(self, uid: str, body: Any) -> JsonDict:
         """Moves a refund to SUCCESS, FAILURE or MANUAL_REVIEW; the order's ``refunds[]`` follows."""
         status = body.get("status") if isinstance(body, dict) else None

@@ -164,3 +164,17 @@ def test_redeliver_needs_a_webhook_url(sim: JuspaySimulator, control: SimControl
     ).json()
     again = requests.post(f"{sim.url}/__sim/webhooks/{built['event_id']}/redeliver", timeout=5)
     assert again.status_code == 409
+
+
+def test_list_refunds_filters_by_status(sim: JuspaySimulator, control: SimControl) -> None:
+    control.put_sample(NB)
+    url = f"{sim.url}/__sim/orders/JPAYNEW032/refunds"
+    control.http.post(url, json={"amount": "1", "unique_request_id": "d1"})
+    control.http.post(url, json={"amount": "2", "unique_request_id": "d2", "status": "SUCCESS"})
+    every = requests.get(f"{sim.url}/__sim/refunds", timeout=5).json()
+    assert [(r["unique_request_id"], r["status"], r["order_id"]) for r in every] == [
+        ("d1", "PENDING", "JPAYNEW032"),
+        ("d2", "SUCCESS", "JPAYNEW032"),
+    ]
+    pending = requests.get(f"{sim.url}/__sim/refunds?status=PENDING", timeout=5).json()
+    assert [r["unique_request_id"] for r in pending] == ["d1"]

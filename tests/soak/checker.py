@@ -1,0 +1,387 @@
+"""The soak's judge: a pure function from what the public interfaces said after a run to violations, counts.
+
+Input (``data``, as ``tests.soak.driver.run`` collects it, JSON-shaped):
+
+* ``orders[order_id]``: ``customer_id``, ``signed`` (HTTP status of ``POST /sdk/process``), ``juspay``
+  (the simulator's final Order Status JSON: ``txn_list``, ``refunds``), ``api_status`` and ``settlement``
+  (``GET /orders/{id}``), ``driver_errors``;
+* ``wallets[customer_id]``: ``GET /wallets/{customer_id}`` (balance, entries), ``credits_minor``: what the
+  run credited;
+* ``events``: every bus event (the local event tap); ``webhooks``: the simulator's delivery log.
+
+Invariants (each names its order, or customer, and why):
+
+========================== ==========================================================================
+``double_debit``            an order's wallet share debited more than once
+``debit_not_confirmed``     a debit on an order Juspay never charged, or of another amount than the
+                            charged attempt's wallet share
+``debit_after_refund``      the online part is refunded in full at Juspay, the wallet share still debited
+``cancelled_not_refunded``  a CANCELLED order whose online part is not refunded exactly once (in full),
+                            or that still holds a debit
+``credit_back_exceeds``     credit-backs (REVERSAL entries) of an order add up to more than its debits
+``not_final_or_followed``   the settlement state disagrees with Juspay's final status: charged but not
+                            settled/cancelled/refunded, failed but not recorded as failed, pending but
+                            not recorded pending (with ``followed_to_deadline``: not STALE/ABANDONED and
+                            no ``OrderStale`` event)
+``lost``                    a webhook not accepted or not on the bus, a ledger movement without its event
+                            (or the reverse), an order that could not be signed or read
+``duplicate_event``         a webhook published twice, or a settlement event published twice
+``ledger_inconsistent``     a wallet whose entries do not add up to its balance, a negative balance, or
+                            credits other than the run's
+========================== ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+INVARIANTS = (
+    "double_debit",
+    "debit_not_confirmed",
+    "debit_after_refund",
+    "cancelled_not_refunded",
+    "credit_back_exceeds",
+    "not_final_or_followed",
+    "lost",
+    "duplicate_event",
+    "ledger_inconsistent",
+)
+CHARGED_OK = frozenset({"SETTLED", "CANCELLED", "REFUNDED", "REVIEW"})
+NO_WALLET_OK = frozenset({"NO_WALLET", "REFUNDED", "REVIEW"})
+FAILED_OK = frozenset({"FAILED", "ABANDONED"})
+PENDING_OK = frozenset({"PENDING", "STALE", "ABANDONED"})
+#: After the follow deadline has passed for every order: followed to the end, or given up on by design.
+STALE_OK = frozenset({"STALE", "ABANDONED"})
+JUSPAY_PENDING = frozenset({"NEW", "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING"})
+#: The wallet API returns the newest 100 entries; a longer ledger cannot be summed from it.
+ENTRY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant."""
+
+    invariant: str
+    subject: str  # an order id or a customer id
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.invariant:24} {self.subject:28} {self.detail}"
+
+
+@dataclass
+class Report:
+    """Violations and the counts printed after a run."""
+
+    violations: list[Violation] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def by_invariant(self) -> dict[str, int]:
+        """How many violations of each invariant (every invariant listed, zeros included)."""
+        found = Counter(v.invariant for v in self.violations)
+        return {name: found.get(name, 0) for name in INVARIANTS}
+
+
+def minor(amount: Any) -> int:
+    """A major-unit amount (string or number) as integer minor units."""
+    return int((Decimal(str(amount)) * 100).to_integral_value())
+
+
+def check(data: dict[str, Any]) -> Report:
+    """Every invariant over ``data``; never raises on odd data (what cannot be read is ``lost``)."""
+    report = Report()
+    add = report.violations.append
+    ledger = _ledger_by_order(data.get("wallets") or {})
+    events = _events_by_order(data.get("events") or [])
+    pending_ok = STALE_OK if data.get("followed_to_deadline") else PENDING_OK
+    for order_id, order in sorted((data.get("orders") or {}).items()):
+        order_events = events.get(order_id, Counter())
+        _check_order(order_id, order, ledger.get(order_id, []), order_events, pending_ok, add)
+    _check_wallets(data.get("wallets") or {}, data.get("credits_minor") or {}, add)
+    _check_webhooks(data.get("webhooks") or [], data.get("events") or [], add)
+    report.counts = _counts(data, ledger)
+    return report
+
+
+# --- per order ---------------------------------------------------------------------------------------------
+def _check_order(
+    order_id: str,
+    order: dict[str, Any],
+    entries: list[dict[str, Any]],
+    events: Counter[str],
+    pending_ok: frozenset[str],
+    add: Any,
+) -> None:
+    if order.get("signed") != 200:
+        add(Violation("lost", order_id, f"could not be signed (HTTP {order.get('signed')})"))
+        return
+    juspay, settlement = order.get("juspay"), order.get("settlement")
+    if juspay is None or order.get("api_status") != 200:
+        add(Violation("lost", order_id, f"GET /orders answered {order.get('api_status')}"))
+        return
+    debits = [e for e in entries if e.get("type") == "DEBIT"]
+    reversals = [e for e in entries if e.get("type") == "REVERSAL"]
+    debited = sum(minor(e["amount"]) for e in debits)
+    reversed_ = sum(minor(e["amount"]) for e in reversals)
+    online, wallet = _charged_attempt(juspay)
+    refunded = _refunded_online(juspay, online)
+    status = (settlement or {}).get("status")
+
+    if len(debits) > 1:
+        add(Violation("double_debit", order_id, f"{len(debits)} debits: {[e['amount'] for e in debits]}"))
+    if debits and online is None:
+        add(
+            Violation(
+                "debit_not_confirmed", order_id, f"debited {debited} but Juspay says {juspay.get('status')}"
+            )
+        )
+    elif debits and wallet is not None and {minor(e["amount"]) for e in debits} != {_txn_minor(wallet)}:
+        add(
+            Violation(
+                "debit_not_confirmed",
+                order_id,
+                f"debited {[e['amount'] for e in debits]}, wallet share charged {_txn_minor(wallet)}",
+            )
+        )
+    if reversed_ > debited:
+        add(Violation("credit_back_exceeds", order_id, f"credited back {reversed_} of {debited} debited"))
+    if online is not None and refunded >= _txn_minor(online) and debited - reversed_ > 0:
+        add(
+            Violation(
+                "debit_after_refund",
+                order_id,
+                f"online part {_txn_minor(online)} refunded, {debited - reversed_} still debited",
+            )
+        )
+    if status == "CANCELLED" and online is not None:
+        if refunded != _txn_minor(online):
+            add(
+                Violation(
+                    "cancelled_not_refunded",
+                    order_id,
+                    f"online {_txn_minor(online)}, refunded {refunded}: {_refund_summary(juspay)}",
+                )
+            )
+        if debited - reversed_ > 0:
+            add(
+                Violation(
+                    "cancelled_not_refunded", order_id, f"cancelled but {debited - reversed_} still debited"
+                )
+            )
+    _check_final(order_id, juspay, status, events, pending_ok, add)
+    _check_events(order_id, status, debits, reversals, events, add)
+
+
+def _check_final(
+    order_id: str,
+    juspay: dict[str, Any],
+    status: str | None,
+    events: Counter[str],
+    pending_ok: frozenset[str],
+    add: Any,
+) -> None:
+    juspay_status = juspay.get("status")
+    has_wallet = any(
+        t.get("payment_method_type") == "MERCHANT_CONTAINER" for t in juspay.get("txn_list") or []
+    )
+    if juspay_status == "PARTIAL_CHARGED" or (juspay_status == "CHARGED" and has_wallet):
+        allowed = CHARGED_OK
+    elif juspay_status == "CHARGED":
+        allowed = NO_WALLET_OK
+    elif juspay_status in JUSPAY_PENDING:
+        if events["OrderStale"]:
+            return
+        allowed = pending_ok
+    else:
+        allowed = FAILED_OK
+    if status not in allowed:
+        add(
+            Violation(
+                "not_final_or_followed",
+                order_id,
+                f"Juspay {juspay_status}, settlement {status}; expected one of {sorted(allowed)}",
+            )
+        )
+
+
+def _check_events(
+    order_id: str,
+    status: str | None,
+    debits: list[dict[str, Any]],
+    reversals: list[dict[str, Any]],
+    events: Counter[str],
+    add: Any,
+) -> None:
+    for name, movements in (("OrderSettled", debits), ("WalletShareReversed", reversals)):
+        if events[name] > len(movements) and events[name] > 1:
+            add(Violation("duplicate_event", order_id, f"{name} published {events[name]} times"))
+        elif events[name] != len(movements):
+            add(
+                Violation(
+                    "lost", order_id, f"{len(movements)} ledger movements, {events[name]} {name} events"
+                )
+            )
+    if status == "CANCELLED":
+        if events["OrderCancelled"] == 0:
+            add(Violation("lost", order_id, "CANCELLED without an OrderCancelled event"))
+        for name in ("OrderCancelled", "RefundRequested"):
+            if events[name] > 1:
+                add(Violation("duplicate_event", order_id, f"{name} published {events[name]} times"))
+
+
+# --- wallets and webhooks ---------------------------------------------------------------------------------
+def _check_wallets(wallets: dict[str, Any], credits: dict[str, int], add: Any) -> None:
+    for customer, wallet in sorted(wallets.items()):
+        if wallet is None:
+            if credits.get(customer):
+                add(Violation("lost", customer, "credited wallet not found"))
+            continue
+        entries = wallet.get("entries") or []
+        balance = minor(wallet["balance"])
+        if balance < 0:
+            add(Violation("ledger_inconsistent", customer, f"negative balance {balance}"))
+        credited = sum(minor(e["amount"]) for e in entries if e.get("type") == "CREDIT")
+        if len(entries) < ENTRY_PAGE:
+            signed = {"CREDIT": 1, "REVERSAL": 1, "DEBIT": -1}
+            total = sum(signed.get(e.get("type"), 0) * minor(e["amount"]) for e in entries)
+            if total != balance:
+                add(
+                    Violation(
+                        "ledger_inconsistent", customer, f"entries add up to {total}, balance {balance}"
+                    )
+                )
+            if credited != credits.get(customer, 0):
+                add(
+                    Violation(
+                        "ledger_inconsistent",
+                        customer,
+                        f"credits {credited}, the run credited {credits.get(customer, 0)}",
+                    )
+                )
+
+
+def _check_webhooks(webhooks: list[dict[str, Any]], events: list[dict[str, Any]], add: Any) -> None:
+    published = Counter(
+        (e.get("detail") or {}).get("event_id") for e in events if e.get("source") == "juspay"
+    )
+    for delivery in webhooks:
+        subject = delivery.get("order_id") or "?"
+        if not delivery.get("delivered"):
+            add(
+                Violation(
+                    "lost",
+                    subject,
+                    f"webhook {delivery.get('event_id')} not accepted: {delivery.get('attempts')}",
+                )
+            )
+    for event_id in sorted({d.get("event_id") for d in webhooks if d.get("delivered")}):
+        subject = next(d.get("order_id") for d in webhooks if d.get("event_id") == event_id)
+        if published[event_id] == 0:
+            add(Violation("lost", subject or "?", f"webhook {event_id} accepted but not on the bus"))
+        elif published[event_id] > 1:
+            add(
+                Violation(
+                    "duplicate_event",
+                    subject or "?",
+                    f"webhook {event_id} published {published[event_id]} times",
+                )
+            )
+
+
+# --- reading the data -------------------------------------------------------------------------------------
+def _ledger_by_order(wallets: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for wallet in wallets.values():
+        for entry in (wallet or {}).get("entries") or []:
+            if entry.get("order_id"):
+                found.setdefault(entry["order_id"], []).append(entry)
+    return found
+
+
+def _events_by_order(events: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    found: dict[str, Counter[str]] = {}
+    for event in events:
+        if event.get("source") != "paybridge":
+            continue
+        order_id = (event.get("detail") or {}).get("order_id")
+        if order_id:
+            found.setdefault(order_id, Counter())[event.get("detail-type") or "?"] += 1
+    return found
+
+
+def _charged_attempt(juspay: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(online transaction that was charged, the same attempt's wallet transaction) — or Nones."""
+    txns = juspay.get("txn_list") or []
+    online = next(
+        (
+            t
+            for t in txns
+            if t.get("payment_method_type") != "MERCHANT_CONTAINER" and t.get("status") == "CHARGED"
+        ),
+        None,
+    )
+    if online is None:
+        return None, None
+    attempt = str(online.get("txn_id", "")).rsplit("-", 1)[0]
+    wallet = next(
+        (
+            t
+            for t in txns
+            if t.get("payment_method_type") == "MERCHANT_CONTAINER"
+            and str(t.get("txn_id", "")).rsplit("-", 1)[0] == attempt
+        ),
+        None,
+    )
+    return online, wallet
+
+
+def _txn_minor(txn: dict[str, Any]) -> int:
+    return minor((txn.get("txn_detail") or {}).get("txn_amount", 0))
+
+
+def _refunded_online(juspay: dict[str, Any], online: dict[str, Any] | None) -> int:
+    """SUCCESS refunds of the charged online transaction (Txn-ID refunds of it, and order refunds)."""
+    if online is None:
+        return 0
+    return sum(
+        minor(r.get("amount", 0))
+        for r in juspay.get("refunds") or []
+        if r.get("status") == "SUCCESS" and r.get("txn_id") in (None, online.get("txn_id"))
+    )
+
+
+def _refund_summary(juspay: dict[str, Any]) -> list[str]:
+    return [
+        f"{r.get('unique_request_id')}:{r.get('initiated_by')}:{r.get('status')}:{r.get('amount')}"
+        for r in juspay.get("refunds") or []
+    ]
+
+
+def _counts(data: dict[str, Any], ledger: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    orders = data.get("orders") or {}
+    entries = [e for found in ledger.values() for e in found]
+    refunds = [r for o in orders.values() for r in ((o.get("juspay") or {}).get("refunds") or [])]
+    office = data.get("back_office") or {}
+    return {
+        "plan": data.get("plan_counts") or {},
+        "juspay_status": dict(Counter(str((o.get("juspay") or {}).get("status")) for o in orders.values())),
+        "settlement_status": dict(
+            Counter(str((o.get("settlement") or {}).get("status")) for o in orders.values())
+        ),
+        "ledger": dict(Counter(str(e.get("type")) for e in entries)),
+        "refunds_at_juspay": dict(Counter(f"{r.get('initiated_by')}:{r.get('status')}" for r in refunds)),
+        "webhook_deliveries": len(data.get("webhooks") or []),
+        "back_office": office.get("webhooks") or {},
+        "juspay_faults_fired": data.get("faults_fired", 0),
+        "bus_events": dict(
+            Counter(
+                str(e.get("detail-type")) for e in data.get("events") or [] if e.get("source") == "paybridge"
+            )
+        ),
+        "seconds": data.get("seconds") or {},
+        # An order driven for longer than the follow deadline may be STALE while Juspay charged it later.
+        "longest_order_s": max((float(o.get("seconds") or 0) for o in orders.values()), default=0.0),
+    }
