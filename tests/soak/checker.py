@@ -35,8 +35,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
+
+from tests.soak.observed import (
+    charged_attempt,
+    counts,
+    events_by_order,
+    ledger_by_order,
+    minor,
+    refund_summary,
+    refunded_online,
+    txn_minor,
+)
 
 INVARIANTS = (
     "double_debit",
@@ -85,24 +95,19 @@ class Report:
         return {name: found.get(name, 0) for name in INVARIANTS}
 
 
-def minor(amount: Any) -> int:
-    """A major-unit amount (string or number) as integer minor units."""
-    return int((Decimal(str(amount)) * 100).to_integral_value())
-
-
 def check(data: dict[str, Any]) -> Report:
     """Every invariant over ``data``; never raises on odd data (what cannot be read is ``lost``)."""
     report = Report()
     add = report.violations.append
-    ledger = _ledger_by_order(data.get("wallets") or {})
-    events = _events_by_order(data.get("events") or [])
+    ledger = ledger_by_order(data.get("wallets") or {})
+    events = events_by_order(data.get("events") or [])
     pending_ok = STALE_OK if data.get("followed_to_deadline") else PENDING_OK
     for order_id, order in sorted((data.get("orders") or {}).items()):
         order_events = events.get(order_id, Counter())
         _check_order(order_id, order, ledger.get(order_id, []), order_events, pending_ok, add)
     _check_wallets(data.get("wallets") or {}, data.get("credits_minor") or {}, add)
     _check_webhooks(data.get("webhooks") or [], data.get("events") or [], add)
-    report.counts = _counts(data, ledger)
+    report.counts = counts(data, ledger)
     return report
 
 
@@ -126,8 +131,8 @@ def _check_order(
     reversals = [e for e in entries if e.get("type") == "REVERSAL"]
     debited = sum(minor(e["amount"]) for e in debits)
     reversed_ = sum(minor(e["amount"]) for e in reversals)
-    online, wallet = _charged_attempt(juspay)
-    refunded = _refunded_online(juspay, online)
+    online, wallet = charged_attempt(juspay)
+    refunded = refunded_online(juspay, online)
     status = (settlement or {}).get("status")
 
     if len(debits) > 1:
@@ -138,31 +143,31 @@ def _check_order(
                 "debit_not_confirmed", order_id, f"debited {debited} but Juspay says {juspay.get('status')}"
             )
         )
-    elif debits and wallet is not None and {minor(e["amount"]) for e in debits} != {_txn_minor(wallet)}:
+    elif debits and wallet is not None and {minor(e["amount"]) for e in debits} != {txn_minor(wallet)}:
         add(
             Violation(
                 "debit_not_confirmed",
                 order_id,
-                f"debited {[e['amount'] for e in debits]}, wallet share charged {_txn_minor(wallet)}",
+                f"debited {[e['amount'] for e in debits]}, wallet share charged {txn_minor(wallet)}",
             )
         )
     if reversed_ > debited:
         add(Violation("credit_back_exceeds", order_id, f"credited back {reversed_} of {debited} debited"))
-    if online is not None and refunded >= _txn_minor(online) and debited - reversed_ > 0:
+    if online is not None and refunded >= txn_minor(online) and debited - reversed_ > 0:
         add(
             Violation(
                 "debit_after_refund",
                 order_id,
-                f"online part {_txn_minor(online)} refunded, {debited - reversed_} still debited",
+                f"online part {txn_minor(online)} refunded, {debited - reversed_} still debited",
             )
         )
     if status == "CANCELLED" and online is not None:
-        if refunded != _txn_minor(online):
+        if refunded != txn_minor(online):
             add(
                 Violation(
                     "cancelled_not_refunded",
                     order_id,
-                    f"online {_txn_minor(online)}, refunded {refunded}: {_refund_summary(juspay)}",
+                    f"online {txn_minor(online)}, refunded {refunded}: {refund_summary(juspay)}",
                 )
             )
         if debited - reversed_ > 0:
@@ -289,99 +294,3 @@ def _check_webhooks(webhooks: list[dict[str, Any]], events: list[dict[str, Any]]
                     f"webhook {event_id} published {published[event_id]} times",
                 )
             )
-
-
-# --- reading the data -------------------------------------------------------------------------------------
-def _ledger_by_order(wallets: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
-    for wallet in wallets.values():
-        for entry in (wallet or {}).get("entries") or []:
-            if entry.get("order_id"):
-                found.setdefault(entry["order_id"], []).append(entry)
-    return found
-
-
-def _events_by_order(events: list[dict[str, Any]]) -> dict[str, Counter[str]]:
-    found: dict[str, Counter[str]] = {}
-    for event in events:
-        if event.get("source") != "paybridge":
-            continue
-        order_id = (event.get("detail") or {}).get("order_id")
-        if order_id:
-            found.setdefault(order_id, Counter())[event.get("detail-type") or "?"] += 1
-    return found
-
-
-def _charged_attempt(juspay: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(online transaction that was charged, the same attempt's wallet transaction) — or Nones."""
-    txns = juspay.get("txn_list") or []
-    online = next(
-        (
-            t
-            for t in txns
-            if t.get("payment_method_type") != "MERCHANT_CONTAINER" and t.get("status") == "CHARGED"
-        ),
-        None,
-    )
-    if online is None:
-        return None, None
-    attempt = str(online.get("txn_id", "")).rsplit("-", 1)[0]
-    wallet = next(
-        (
-            t
-            for t in txns
-            if t.get("payment_method_type") == "MERCHANT_CONTAINER"
-            and str(t.get("txn_id", "")).rsplit("-", 1)[0] == attempt
-        ),
-        None,
-    )
-    return online, wallet
-
-
-def _txn_minor(txn: dict[str, Any]) -> int:
-    return minor((txn.get("txn_detail") or {}).get("txn_amount", 0))
-
-
-def _refunded_online(juspay: dict[str, Any], online: dict[str, Any] | None) -> int:
-    """SUCCESS refunds of the charged online transaction (Txn-ID refunds of it, and order refunds)."""
-    if online is None:
-        return 0
-    return sum(
-        minor(r.get("amount", 0))
-        for r in juspay.get("refunds") or []
-        if r.get("status") == "SUCCESS" and r.get("txn_id") in (None, online.get("txn_id"))
-    )
-
-
-def _refund_summary(juspay: dict[str, Any]) -> list[str]:
-    return [
-        f"{r.get('unique_request_id')}:{r.get('initiated_by')}:{r.get('status')}:{r.get('amount')}"
-        for r in juspay.get("refunds") or []
-    ]
-
-
-def _counts(data: dict[str, Any], ledger: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    orders = data.get("orders") or {}
-    entries = [e for found in ledger.values() for e in found]
-    refunds = [r for o in orders.values() for r in ((o.get("juspay") or {}).get("refunds") or [])]
-    office = data.get("back_office") or {}
-    return {
-        "plan": data.get("plan_counts") or {},
-        "juspay_status": dict(Counter(str((o.get("juspay") or {}).get("status")) for o in orders.values())),
-        "settlement_status": dict(
-            Counter(str((o.get("settlement") or {}).get("status")) for o in orders.values())
-        ),
-        "ledger": dict(Counter(str(e.get("type")) for e in entries)),
-        "refunds_at_juspay": dict(Counter(f"{r.get('initiated_by')}:{r.get('status')}" for r in refunds)),
-        "webhook_deliveries": len(data.get("webhooks") or []),
-        "back_office": office.get("webhooks") or {},
-        "juspay_faults_fired": data.get("faults_fired", 0),
-        "bus_events": dict(
-            Counter(
-                str(e.get("detail-type")) for e in data.get("events") or [] if e.get("source") == "paybridge"
-            )
-        ),
-        "seconds": data.get("seconds") or {},
-        # An order driven for longer than the follow deadline may be STALE while Juspay charged it later.
-        "longest_order_s": max((float(o.get("seconds") or 0) for o in orders.values()), default=0.0),
-    }
