@@ -62,7 +62,7 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
         with running_local_stack(Path(directory), parameter_overrides=overrides) as local:
             log(f"soak: local stack up in {time.monotonic() - started:.0f} s")
             data = run(plan, Endpoints.from_outputs(local["outputs"], local["aws"]), timing, log)
-    data["followed_to_deadline"] = args.follow_to_deadline
+    data.update(followed_to_deadline=args.follow_to_deadline, deadline_s=args.deadline)
     report = check(data)
     if args.json:
         document = {"report": [str(v) for v in report.violations], "counts": report.counts, "data": data}

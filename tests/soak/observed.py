@@ -110,4 +110,9 @@ def counts(data: dict[str, Any], ledger: dict[str, list[dict[str, Any]]]) -> dic
         "seconds": data.get("seconds") or {},
         # An order driven for longer than the follow deadline may be STALE while Juspay charged it later.
         "longest_order_s": max((float(o.get("seconds") or 0) for o in orders.values()), default=0.0),
+        "driven_past_deadline": sum(
+            1
+            for o in orders.values()
+            if float(o.get("seconds") or 0) > float(data.get("deadline_s") or "inf")
+        ),
     }

@@ -22,6 +22,8 @@ FAILURES = ("AUTHENTICATION_FAILED", "AUTHORIZATION_FAILED", "JUSPAY_DECLINED")
 METHODS = ("UPI", "CARD", "NB")
 #: Chance that Juspay never sends a webhook at all.
 DROP_PROBABILITY = 0.15
+#: Share of attempts whose TXN_CREATED webhook is built (it is optional in Juspay's dashboard).
+TXN_CREATED_PROBABILITY = 0.6
 #: Share of a customer's planned orders that get a dashboard refund once charged.
 DASHBOARD_REFUND_PROBABILITY = 0.25
 
@@ -88,7 +90,7 @@ def make_plan(*, seed: int, orders: int, concurrency: int = 16, fault_probabilit
         raise ValueError("orders must be >= 1")
     rng = random.Random(seed)
     customers = [f"soak{seed}-c{i:04d}" for i in range(max(2, orders // 4))]
-    credits = {c: rng.randrange(200_00, 2500_00) for c in customers}
+    credits = {c: rng.randrange(100_00, 1500_00) for c in customers}
     plans = tuple(_order(rng, f"sk{seed}o{i:05d}"[-20:], rng.choice(customers)) for i in range(orders))
     return Plan(
         seed=seed,
@@ -102,7 +104,7 @@ def make_plan(*, seed: int, orders: int, concurrency: int = 16, fault_probabilit
 
 def _order(rng: random.Random, order_id: str, customer_id: str) -> OrderPlan:
     amount = rng.randrange(50_00, 2000_00)
-    count = rng.choices([1, 2, 3, 4], weights=[20, 40, 30, 10])[0]
+    count = rng.choices([1, 2, 3, 4], weights=[30, 40, 25, 5])[0]
     last = rng.choices(["CHARGED", "FAILED", "PENDING"], weights=[75, 15, 10])[0]
     attempts = []
     for number in range(1, count + 1):
@@ -150,7 +152,8 @@ def _script(rng: random.Random, attempts: list[Attempt]) -> tuple[Step, ...]:
 
     for attempt in attempts:
         steps.append(Step("attempt", attempt=attempt.number, phase="start"))
-        build("TXN_CREATED")
+        if rng.random() < TXN_CREATED_PROBABILITY:
+            build("TXN_CREATED")
         deliver_some()
         if attempt.outcome == "PENDING":
             continue

@@ -265,3 +265,15 @@ def test_odd_data_never_raises() -> None:
     assert check({}).violations == []
     report = check({"orders": {"x": {}}, "wallets": {"c": None}, "webhooks": [{}], "events": [{}]})
     assert {v.invariant for v in report.violations} == {"lost"}
+
+
+def test_an_order_driven_past_its_deadline_is_counted_not_judged() -> None:
+    data = clean()
+    juspay_now(data, "PENDING_VBV", "PENDING", None)
+    data.update(followed_to_deadline=True, deadline_s=60)
+    data["orders"]["o1"]["seconds"] = 61.5
+    report = check(data)
+    assert report.violations == []
+    assert report.counts["driven_past_deadline"] == 1
+    data["orders"]["o1"]["seconds"] = 59
+    assert fired(data) == {"not_final_or_followed"}

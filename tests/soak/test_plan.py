@@ -14,7 +14,7 @@ def test_same_seed_same_plan_other_seed_other_plan() -> None:
 def test_plan_has_several_attempts_duplicates_drops_and_refunds() -> None:
     plan = make_plan(seed=7, orders=500)
     counts = plan.counts
-    assert counts["attempts"] >= 2 * counts["orders"]
+    assert counts["attempts"] >= 1.5 * counts["orders"]
     assert counts["webhooks_dropped"] > 0
     assert counts["webhooks_duplicated"] > 0
     assert counts["dashboard_refunds"] > 0
