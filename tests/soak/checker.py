@@ -28,6 +28,8 @@ Invariants (each names its order, or customer, and why):
 ``duplicate_event``         a webhook published twice, or a settlement event published twice
 ``ledger_inconsistent``     a wallet whose entries do not add up to its balance, a negative balance, or
                             credits other than the run's
+``run_incomplete``          the run itself could not do a step (the simulator refused it, a call failed):
+                            its data cannot vouch for the other invariants
 ========================== ==========================================================================
 """
 
@@ -58,6 +60,7 @@ INVARIANTS = (
     "lost",
     "duplicate_event",
     "ledger_inconsistent",
+    "run_incomplete",
 )
 CHARGED_OK = frozenset({"SETTLED", "CANCELLED", "REFUNDED", "REVIEW"})
 NO_WALLET_OK = frozenset({"NO_WALLET", "REFUNDED", "REVIEW"})
@@ -125,6 +128,8 @@ def _check_order(
     pending_ok: frozenset[str],
     add: Any,
 ) -> None:
+    for error in order.get("driver_errors") or []:
+        add(Violation("run_incomplete", order_id, str(error)))
     if order.get("signed") != 200:
         add(Violation("lost", order_id, f"could not be signed (HTTP {order.get('signed')})"))
         return

@@ -153,8 +153,10 @@ def _run_order(merchant: Merchant, plan: OrderPlan) -> OrderRun:
         try:
             if not _step(merchant, state, step):
                 break
-        except requests.RequestException as exc:
-            state.errors.append(f"{step.kind}: {type(exc).__name__}")
+        except Exception as exc:  # recorded: the checker reports an incomplete run instead of a crash
+            state.errors.append(f"{step.kind}: {type(exc).__name__}: {str(exc)[:120]}")
+            if step.kind == "sign":
+                break
     state.seconds = time.monotonic() - started
     return state
 
@@ -249,6 +251,10 @@ def _collect(merchant: Merchant, plan: Plan, runs: list[OrderRun]) -> dict[str, 
         oid = run.plan.order_id
         juspay = merchant.sim("GET", f"/__sim/orders/{oid}")
         ours = merchant.api("GET", f"/orders/{oid}")
+        try:
+            settlement = ours.json().get("settlement") if ours.status_code == 200 else None
+        except ValueError:
+            settlement = None
         return oid, {
             "customer_id": run.plan.customer_id,
             "planned_outcome": run.plan.final_outcome,
@@ -257,7 +263,7 @@ def _collect(merchant: Merchant, plan: Plan, runs: list[OrderRun]) -> dict[str, 
             "offer_minor": run.offer_minor,
             "juspay": juspay.json() if juspay.status_code == 200 else None,
             "api_status": ours.status_code,
-            "settlement": ours.json().get("settlement") if ours.status_code == 200 else None,
+            "settlement": settlement,
             "dashboard_refunds": run.refunds,
             "driver_errors": run.errors,
             "undelivered": run.undelivered,

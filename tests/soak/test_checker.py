@@ -277,3 +277,9 @@ def test_an_order_driven_past_its_deadline_is_counted_not_judged() -> None:
     assert report.counts["driven_past_deadline"] == 1
     data["orders"]["o1"]["seconds"] = 59
     assert fired(data) == {"not_final_or_followed"}
+
+
+def test_a_step_the_run_could_not_do_makes_it_incomplete() -> None:
+    data = clean()
+    data["orders"]["o1"]["driver_errors"] = ["deliver: HTTP 404 no webhook event"]
+    assert fired(data) == {"run_incomplete"}
