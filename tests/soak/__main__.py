@@ -26,8 +26,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--faults", type=float, default=0.2, help="share of Juspay calls that fail (503)")
-    parser.add_argument("--deadline", type=int, default=90, help="PendingOrderDeadlineSeconds for the run")
-    parser.add_argument("--backoff", default="3,6,12", help="PendingOrderBackoffSeconds for the run")
+    parser.add_argument("--deadline", type=int, default=90, help="follow deadline of the run (s)")
+    parser.add_argument("--backoff", default="3,6,12", help="follow waits of the run (s, comma-separated)")
+    parser.add_argument(
+        "--time-scale",
+        type=int,
+        default=1,
+        help="LOCAL_TIME_SCALE: scheduled rules fire N times as often; the follow parameters are passed N"
+        " times larger so that, divided by TIME_SCALE, the run still follows with --deadline and --backoff",
+    )
     parser.add_argument("--max-settle", type=float, default=300.0, help="longest wait after driving (s)")
     parser.add_argument(
         "--follow-to-deadline",
@@ -51,7 +58,9 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
     plan = make_plan(
         seed=args.seed, orders=args.orders, concurrency=args.concurrency, fault_probability=args.faults
     )
-    overrides = f"PendingOrderBackoffSeconds={args.backoff} PendingOrderDeadlineSeconds={args.deadline}"
+    scale = args.time_scale
+    backoff = ",".join(str(int(b) * scale) for b in args.backoff.split(","))
+    overrides = f"PendingOrderBackoffSeconds={backoff} PendingOrderDeadlineSeconds={args.deadline * scale}"
     longest_wait = max(int(s) for s in args.backoff.split(","))
     # At least two polls after the last order moved, so the follower sees every final status; with
     # --follow-to-deadline, until the last signed order's deadline has passed.
@@ -59,7 +68,9 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
     timing = Timing(follow_until_s=follow, max_settle_s=max(args.max_settle, follow))
     with tempfile.TemporaryDirectory(prefix="soak-") as directory:
         started = time.monotonic()
-        with running_local_stack(Path(directory), parameter_overrides=overrides) as local:
+        with running_local_stack(
+            Path(directory), parameter_overrides=overrides, local_env={"LOCAL_TIME_SCALE": str(scale)}
+        ) as local:
             log(f"soak: local stack up in {time.monotonic() - started:.0f} s")
             data = run(plan, Endpoints.from_outputs(local["outputs"], local["aws"]), timing, log)
     data.update(followed_to_deadline=args.follow_to_deadline, deadline_s=args.deadline)
