@@ -520,6 +520,7 @@ class SimulatorState:
             raise control_error(400, f"'status' must be PENDING or one of {sorted(SETTLED_REFUND_STATUSES)}")
         uid = body.get("unique_request_id") or f"dash_{uuid.uuid4().hex[:15]}"
         form = {"unique_request_id": str(uid), "amount": str(body["amount"])}
+        initiated_by = str(body.get("initiated_by") or "DASHBOARD")
         with self._lock:
             if self.orders.get(order_id) is None:
                 raise not_found("Order", order_id)
@@ -531,7 +532,7 @@ class SimulatorState:
             else:
                 self.refund_order(order_id, form)
             _, entry = self._refund_entry(form["unique_request_id"])
-            entry["initiated_by"] = "DASHBOARD"
+            entry["initiated_by"] = initiated_by
             if status != "PENDING":
                 return self.settle_refund(form["unique_request_id"], {"status": status})
             return self._refund_object(form["unique_request_id"])

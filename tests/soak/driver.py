@@ -206,14 +206,26 @@ def _dashboard_refund(merchant: Merchant, state: OrderRun, step: Step) -> None:
     if online is None:
         return
     online_minor = int(Decimal(str(online["txn_detail"]["txn_amount"])) * 100)
-    amount = max(1, int(online_minor * step.refund_fraction))
-    body: dict[str, Any] = {"amount": str(major(amount)), "unique_request_id": f"d-{plan.order_id}"}
+    # As Juspay's dashboard does, never more than is left to refund (the system may have refunded first).
+    held = sum(
+        int(Decimal(str(r.get("amount"))) * 100)
+        for r in juspay.get("refunds") or []
+        if r.get("status") != "FAILURE"
+    )
+    amount = min(max(1, int(online_minor * step.refund_fraction)), online_minor - held)
+    if amount <= 0:
+        state.refunds.append({"amount_minor": 0, "status_code": None, "by_txn": step.refund_by_txn})
+        return
+    body: dict[str, Any] = {
+        "amount": str(major(amount)),
+        "unique_request_id": f"d-{plan.order_id}",
+        "status": "SUCCESS" if step.refund_settled else "PENDING",
+        "initiated_by": "DASHBOARD",
+    }
     if step.refund_by_txn:
         body["txn_id"] = online["txn_id"]
-    if step.refund_settled:
-        body["status"] = "SUCCESS"
     response = merchant.sim("POST", f"/__sim/orders/{plan.order_id}/refunds", body)
-    # 400 is Juspay refusing (e.g. the system refunded the online part first): recorded, not an error.
+    # A 400 is Juspay refusing (the system refunded in the meantime): recorded, not an error of the run.
     state.refunds.append(
         {"amount_minor": amount, "status_code": response.status_code, "by_txn": step.refund_by_txn}
     )
