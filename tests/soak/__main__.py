@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tempfile
 import time
@@ -35,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="LOCAL_TIME_SCALE: scheduled rules fire N times as often; the follow parameters are passed N"
         " times larger so that, divided by TIME_SCALE, the run still follows with --deadline and --backoff",
     )
+    parser.add_argument(
+        "--expiry", type=int, default=600, help="how long a signed order can be paid (s; OrderExpiryMinutes)"
+    )
     parser.add_argument("--max-settle", type=float, default=300.0, help="longest wait after driving (s)")
     parser.add_argument(
         "--follow-to-deadline",
@@ -51,6 +55,25 @@ def say(message: str) -> None:
     sys.stdout.flush()
 
 
+def follow_parameters(args: argparse.Namespace) -> str:
+    """``LOCAL_PARAMETER_OVERRIDES`` for the run's follow schedule, for whichever of these parameters the
+    template has (the follower's parameters change as it evolves). Passed ``--time-scale`` times larger: the
+    functions divide them by ``TIME_SCALE``."""
+    from paybridge_local.template import load_template
+
+    scale = args.time_scale
+    waits = [int(b) * scale for b in args.backoff.split(",")]
+    wanted = {
+        "PendingOrderBackoffSeconds": ",".join(str(w) for w in waits),
+        "PendingOrderFirstWaitSeconds": str(waits[0]),
+        "PendingOrderMaxWaitSeconds": str(waits[-1]),
+        "PendingOrderDeadlineSeconds": str(args.deadline * scale),
+        "OrderExpiryMinutes": str(min(1440, math.ceil(args.expiry * scale / 60))),
+    }
+    known = load_template().get("Parameters") or {}
+    return " ".join(f"{name}={value}" for name, value in wanted.items() if name in known)
+
+
 def soak(args: argparse.Namespace, log: Any = say) -> Report:
     """Runs one soak on a fresh local stack and answers the report."""
     from tests.e2e.support import running_local_stack  # starts the real process, as a user would
@@ -58,9 +81,7 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
     plan = make_plan(
         seed=args.seed, orders=args.orders, concurrency=args.concurrency, fault_probability=args.faults
     )
-    scale = args.time_scale
-    backoff = ",".join(str(int(b) * scale) for b in args.backoff.split(","))
-    overrides = f"PendingOrderBackoffSeconds={backoff} PendingOrderDeadlineSeconds={args.deadline * scale}"
+    overrides = follow_parameters(args)
     longest_wait = max(int(s) for s in args.backoff.split(","))
     # At least two polls after the last order moved, so the follower sees every final status; with
     # --follow-to-deadline, until the last signed order's deadline has passed.
@@ -69,7 +90,9 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
     with tempfile.TemporaryDirectory(prefix="soak-") as directory:
         started = time.monotonic()
         with running_local_stack(
-            Path(directory), parameter_overrides=overrides, local_env={"LOCAL_TIME_SCALE": str(scale)}
+            Path(directory),
+            parameter_overrides=overrides,
+            local_env={"LOCAL_TIME_SCALE": str(args.time_scale)},
         ) as local:
             log(f"soak: local stack up in {time.monotonic() - started:.0f} s")
             data = run(plan, Endpoints.from_outputs(local["outputs"], local["aws"]), timing, log)

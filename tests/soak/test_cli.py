@@ -1,0 +1,27 @@
+"""The soak's command line: options and the follow parameters it passes to the local stack."""
+
+from __future__ import annotations
+
+from tests.soak.__main__ import follow_parameters, parse_args, render
+from tests.soak.checker import Report, Violation
+
+
+def test_follow_parameters_are_scaled_and_limited_to_the_templates() -> None:
+    plain = dict(item.split("=") for item in follow_parameters(parse_args(["--deadline", "40"])).split())
+    assert plain["PendingOrderDeadlineSeconds"] == "40"
+    scaled = dict(
+        item.split("=")
+        for item in follow_parameters(parse_args(["--deadline", "40", "--time-scale", "10"])).split()
+    )
+    assert scaled["PendingOrderDeadlineSeconds"] == "400"
+    assert set(scaled) == set(plain)
+    assert "NoSuchParameter" not in scaled
+
+
+def test_render_lists_counts_invariants_and_violations() -> None:
+    report = Report([Violation("lost", "o1", "webhook e1 not accepted")], {"orders": 1})
+    text = render(report)
+    assert "orders" in text
+    assert "lost                     1 VIOLATIONS" in text
+    assert "o1" in text
+    assert "webhook e1 not accepted" in text
