@@ -92,7 +92,7 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
         with running_local_stack(
             Path(directory),
             parameter_overrides=overrides,
-            local_env={"LOCAL_TIME_SCALE": str(args.time_scale)},
+            env={"LOCAL_TIME_SCALE": str(args.time_scale)},
         ) as local:
             log(f"soak: local stack up in {time.monotonic() - started:.0f} s")
             data = run(plan, Endpoints.from_outputs(local["outputs"], local["aws"]), timing, log)
