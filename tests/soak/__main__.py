@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--time-scale",
         type=int,
-        default=1,
+        default=60,
         help="LOCAL_TIME_SCALE: scheduled rules fire N times as often; the follow parameters are passed N"
         " times larger so that, divided by TIME_SCALE, the run still follows with --deadline and --backoff",
     )

@@ -6,16 +6,17 @@ from tests.soak.__main__ import follow_parameters, parse_args, render
 from tests.soak.checker import Report, Violation
 
 
+def overrides(*argv: str) -> dict[str, str]:
+    return dict(item.split("=") for item in follow_parameters(parse_args(list(argv))).split())
+
+
 def test_follow_parameters_are_scaled_and_limited_to_the_templates() -> None:
-    plain = dict(item.split("=") for item in follow_parameters(parse_args(["--deadline", "40"])).split())
+    plain = overrides("--deadline", "40", "--time-scale", "1")
     assert plain["PendingOrderDeadlineSeconds"] == "40"
-    scaled = dict(
-        item.split("=")
-        for item in follow_parameters(parse_args(["--deadline", "40", "--time-scale", "10"])).split()
-    )
+    scaled = overrides("--deadline", "40", "--time-scale", "10")
     assert scaled["PendingOrderDeadlineSeconds"] == "400"
     assert set(scaled) == set(plain)
-    assert "NoSuchParameter" not in scaled
+    assert "PendingOrderBackoffSeconds" not in scaled, "not a parameter of the template any more"
 
 
 def test_render_lists_counts_invariants_and_violations() -> None:
