@@ -349,7 +349,11 @@ class SimulatorState:
                 refundable = parsed.amount or Decimal(0)
             if amount > refundable - self._refunded_total(order, txn_id=None):
                 raise refund_error("invalid.amount.exceeded", "Refund amount exceeds the refundable amount.")
-            self._add_refund(order, uid, amount, kind="order", txn_id=None, refund_type="STANDARD")
+            # A split order's refund goes against its one charged transaction (listed without txn_id).
+            against = charged[0].txn_id if parsed.is_split and len(charged) == 1 else None
+            self._add_refund(
+                order, uid, amount, kind="order", txn_id=against, refund_type="STANDARD", list_txn_id=False
+            )
             return copy.deepcopy(order)
 
     def refund_txn(self, form: Mapping[str, str]) -> JsonDict:
@@ -392,20 +396,33 @@ class SimulatorState:
                     return order, txn.status, amount or Decimal(0)
         return None
 
-    @staticmethod
-    def _refunded_total(order: JsonDict, *, txn_id: str | None) -> Decimal:
-        # Pending and successful refunds both hold money; failed ones release it.
+    def _refunded_total(self, order: JsonDict, *, txn_id: str | None) -> Decimal:
+        # Pending and successful refunds both hold money; failed ones release it. A refund's transaction is
+        # the one it names, else the one it was made against (dashboard and auto refunds name none).
+        def refunded_txn(refund: JsonDict) -> Any:
+            known = self.refund_requests.get(refund.get("unique_request_id") or "") or {}
+            return refund.get("txn_id") or known.get("txn_id")
+
         return sum(
             (
                 _num(r.get("amount"))
                 for r in order.get("refunds") or []
-                if r.get("status") != "FAILURE" and (txn_id is None or r.get("txn_id") == txn_id)
+                if r.get("status") != "FAILURE" and (txn_id is None or refunded_txn(r) == txn_id)
             ),
             Decimal(0),
         )
 
     def _add_refund(
-        self, order: JsonDict, uid: str, amount: Decimal, *, kind: str, txn_id: str | None, refund_type: str
+        self,
+        order: JsonDict,
+        uid: str,
+        amount: Decimal,
+        *,
+        kind: str,
+        txn_id: str | None,
+        refund_type: str,
+        initiated_by: str = "API",
+        list_txn_id: bool = True,
     ) -> None:
         gateway = (order.get("txn_detail") or {}).get("gateway") or "DUMMY"
         entry: JsonDict = {
@@ -415,14 +432,14 @@ class SimulatorState:
             "refund_type": refund_type,
             "refund_source": gateway,
             "ref": None,
-            "initiated_by": "API",
+            "initiated_by": initiated_by,
             "id": None,
             "error_message": "",
             "error_code": None,
             "created": now_iso(),
             "amount": _wire_amount(amount),
         }
-        if txn_id is not None:
+        if txn_id is not None and list_txn_id:
             entry["txn_id"] = txn_id
         order.setdefault("refunds", [])
         if order["refunds"] is None:
@@ -489,6 +506,48 @@ class SimulatorState:
             found = [self._refund_object(uid) for uid in self.refund_requests]
         return [r for r in found if status is None or r["status"] == status]
 
+    def add_refund(self, order_id: str, body: Any) -> JsonDict:
+        """A refund made outside the API: Juspay's dashboard, or an auto-refund of a superseded attempt.
+
+        It is listed in the order's ``refunds[]`` the way Juspay lists those (no ``txn_id``, as in every
+        sample); ``txn_id`` names the transaction it refunds, whose ``amount_refunded``/``refunded`` follow.
+        Body: ``{"amount", "txn_id"?, "status"? (SUCCESS), "initiated_by"? ("DASHBOARD"),
+        "unique_request_id"?}``. Answers the order.
+        """
+        if not isinstance(body, dict) or body.get("amount") is None:
+            raise control_error(400, "'amount' is required")
+        try:
+            amount = parse_form_amount(str(body["amount"]))
+        except SimError:
+            raise control_error(400, "'amount' must be a positive amount") from None
+        status = body.get("status", "SUCCESS")
+        if status not in {"PENDING", *SETTLED_REFUND_STATUSES}:
+            raise control_error(400, "'status' must be PENDING, SUCCESS, FAILURE or MANUAL_REVIEW")
+        uid = str(body.get("unique_request_id") or f"sim_{uuid.uuid4().hex[:16]}")
+        txn_id = body.get("txn_id")
+        with self._lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise not_found("Order", order_id)
+            if uid in self.refund_requests:
+                raise control_error(409, "unique_request_id already used")
+            txn_ids = {t.txn_id for t in Order.model_validate(order).transactions()}
+            if txn_id is not None and txn_id not in txn_ids:
+                raise control_error(400, "txn_id is not a transaction of this order")
+            self._add_refund(
+                order,
+                uid,
+                amount,
+                kind="txn" if txn_id else "order",
+                txn_id=txn_id,
+                refund_type="STANDARD",
+                initiated_by=str(body.get("initiated_by") or "DASHBOARD"),
+                list_txn_id=False,
+            )
+            if status != "PENDING":
+                self.settle_refund(uid, {"status": status})
+            return copy.deepcopy(order)
+
     def settle_refund(self, uid: str, body: Any) -> JsonDict:
         """Moves a refund to SUCCESS, FAILURE or MANUAL_REVIEW; the order's ``refunds[]`` follows."""
         status = body.get("status") if isinstance(body, dict) else None
@@ -509,33 +568,6 @@ class SimulatorState:
                 entry["error_message"] = "Refund needs manual review (simulated)"
             self._recompute_refund_totals(order)
             return self._refund_object(uid)
-
-    def dashboard_refund(self, order_id: str, body: Any) -> JsonDict:
-        """A refund made in Juspay's dashboard (not through the API): same amount rules as the API, no
-        request log, no faults. ``txn_id`` makes it a transaction refund; ``status`` settles it at once."""
-        if not isinstance(body, dict) or body.get("amount") is None:
-            raise control_error(400, 'body must be {"amount": "10.00", ...}')
-        status = body.get("status", "PENDING")
-        if status != "PENDING" and status not in SETTLED_REFUND_STATUSES:
-            raise control_error(400, f"'status' must be PENDING or one of {sorted(SETTLED_REFUND_STATUSES)}")
-        uid = body.get("unique_request_id") or f"dash_{uuid.uuid4().hex[:15]}"
-        form = {"unique_request_id": str(uid), "amount": str(body["amount"])}
-        initiated_by = str(body.get("initiated_by") or "DASHBOARD")
-        with self._lock:
-            if self.orders.get(order_id) is None:
-                raise not_found("Order", order_id)
-            if body.get("txn_id"):
-                txn = self._find_txn(str(body["txn_id"]))
-                if txn is None or txn[0]["order_id"] != order_id:
-                    raise not_found("Transaction", str(body["txn_id"]))
-                self.refund_txn({**form, "txn_id": str(body["txn_id"])})
-            else:
-                self.refund_order(order_id, form)
-            _, entry = self._refund_entry(form["unique_request_id"])
-            entry["initiated_by"] = initiated_by
-            if status != "PENDING":
-                return self.settle_refund(form["unique_request_id"], {"status": status})
-            return self._refund_object(form["unique_request_id"])
 
     # --- Mandates ----------------------------------------------------------------------------------------
     def put_mandate(self, mandate_id: str, body: Any) -> JsonDict:

@@ -1,4 +1,4 @@
-"""The control operations the soak test drives: seeded probabilistic faults, dashboard refunds, and webhook
+"""The control operations the soak test drives: seeded probabilistic faults, the refund list, and webhook
 snapshots delivered later (again and again, in any order)."""
 
 from __future__ import annotations
@@ -75,54 +75,6 @@ def test_invalid_probabilistic_faults_are_refused(sim: JuspaySimulator, spec: di
     assert requests.post(f"{sim.url}/__sim/faults", json=spec, timeout=5).status_code == 400
 
 
-# --- Dashboard refunds ------------------------------------------------------------------------------------
-def test_dashboard_order_refund_appears_in_order_status(sim: JuspaySimulator, control: SimControl) -> None:
-    control.put_sample(NB)
-    made = control.http.post(
-        f"{sim.url}/__sim/orders/JPAYNEW032/refunds", json={"amount": "100.00", "status": "SUCCESS"}
-    )
-    assert made.status_code == 201, made.text
-    refund = made.json()
-    assert refund["status"] == "SUCCESS"
-    assert refund["initiated_by"] == "DASHBOARD"
-    assert refund["unique_request_id"].startswith("dash_")
-    order = loads_juspay_json(requests.get(f"{sim.url}/orders/JPAYNEW032", headers=AUTH, timeout=5).content)
-    assert [(r["unique_request_id"], r["status"], r["amount"]) for r in order["refunds"]] == [
-        (refund["unique_request_id"], "SUCCESS", 100)
-    ]
-    assert control.requests_log()[-1]["method"] == "GET", "dashboard refunds are not API requests"
-
-
-def test_dashboard_txn_refund_follows_juspay_limits(sim: JuspaySimulator, control: SimControl) -> None:
-    control.put_sample(SPLIT)
-    url = f"{sim.url}/__sim/orders/testing-order-147/refunds"
-    online = "neeraj_juspay_prod-testing-order-147-3-1"
-    pending = control.http.post(url, json={"amount": "40", "txn_id": online, "unique_request_id": "dash1"})
-    assert pending.status_code == 201, pending.text
-    assert (pending.json()["status"], pending.json()["txn_id"]) == ("PENDING", online)
-    # The online part is refunded (pending holds the amount): more is refused as Juspay would.
-    exceeded = control.http.post(url, json={"amount": "1", "txn_id": online})
-    assert (exceeded.status_code, exceeded.json()["error_code"]) == (400, "invalid.amount.exceeded")
-    assert control.settle("dash1", "SUCCESS").json()["status"] == "SUCCESS"
-
-
-@pytest.mark.parametrize(
-    ("path", "payload", "status"),
-    [
-        ("/__sim/orders/JPAYNEW032/refunds", {}, 400),
-        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1", "status": "DONE"}, 400),
-        ("/__sim/orders/ghost/refunds", {"amount": "1"}, 404),
-        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1", "txn_id": "ghost"}, 404),
-        ("/__sim/orders/JPAYNEW032/refunds", {"amount": "1.234"}, 400),
-    ],
-)
-def test_dashboard_refund_errors(
-    sim: JuspaySimulator, control: SimControl, path: str, payload: dict[str, Any], status: int
-) -> None:
-    control.put_sample(NB)
-    assert requests.post(sim.url + path, json=payload, timeout=5).status_code == status
-
-
 # --- Webhook snapshots --------------------------------------------------------------------------------------
 def test_webhook_snapshot_is_delivered_later_as_it_was_built() -> None:
     receiver = WebhookReceiver()
@@ -169,7 +121,7 @@ def test_redeliver_needs_a_webhook_url(sim: JuspaySimulator, control: SimControl
 def test_list_refunds_filters_by_status(sim: JuspaySimulator, control: SimControl) -> None:
     control.put_sample(NB)
     url = f"{sim.url}/__sim/orders/JPAYNEW032/refunds"
-    control.http.post(url, json={"amount": "1", "unique_request_id": "d1"})
+    control.http.post(url, json={"amount": "1", "unique_request_id": "d1", "status": "PENDING"})
     control.http.post(url, json={"amount": "2", "unique_request_id": "d2", "status": "SUCCESS"})
     every = requests.get(f"{sim.url}/__sim/refunds", timeout=5).json()
     assert [(r["unique_request_id"], r["status"], r["order_id"]) for r in every] == [
