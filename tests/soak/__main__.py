@@ -74,6 +74,27 @@ def follow_parameters(args: argparse.Namespace) -> str:
     return " ".join(f"{name}={value}" for name, value in wanted.items() if name in known)
 
 
+def longest_schedule_s(template: dict[str, Any]) -> int:
+    """The longest period among the template's scheduled functions (``rate(...)``, parameters at their
+    defaults), in template seconds; 0 without any. A run waits one such period after its orders stop, so
+    every sweep and reconciliation gets its turn."""
+    from paybridge_local.scheduler import rate_seconds
+
+    parameters = template.get("Parameters") or {}
+    periods = [0]
+    for resource in (template.get("Resources") or {}).values():
+        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+            if event.get("Type") not in ("Schedule", "ScheduleV2"):
+                continue
+            props = event.get("Properties") or {}
+            expression = props.get("Schedule") or props.get("ScheduleExpression")
+            if isinstance(expression, dict) and "Ref" in expression:
+                expression = (parameters.get(expression["Ref"]) or {}).get("Default")
+            if isinstance(expression, str) and expression.startswith("rate("):
+                periods.append(rate_seconds(expression))
+    return max(periods)
+
+
 def soak(args: argparse.Namespace, log: Any = say) -> Report:
     """Runs one soak on a fresh local stack and answers the report."""
     from tests.e2e.support import running_local_stack  # starts the real process, as a user would
@@ -84,8 +105,12 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
     overrides = follow_parameters(args)
     longest_wait = max(int(s) for s in args.backoff.split(","))
     # At least two polls after the last order moved, so the follower sees every final status; with
-    # --follow-to-deadline, until the last signed order's deadline has passed.
+    # --follow-to-deadline, until the last signed order's deadline has passed; and one period of the
+    # slowest scheduled job (reconciliation), scaled.
     follow = args.deadline + longest_wait + 5 if args.follow_to_deadline else 2 * longest_wait + 3
+    from paybridge_local.template import load_template
+
+    follow = max(follow, math.ceil(longest_schedule_s(load_template()) / args.time_scale) + 5)
     timing = Timing(follow_until_s=follow, max_settle_s=max(args.max_settle, follow))
     with tempfile.TemporaryDirectory(prefix="soak-") as directory:
         started = time.monotonic()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.soak.__main__ import follow_parameters, parse_args, render
+from tests.soak.__main__ import follow_parameters, longest_schedule_s, parse_args, render
 from tests.soak.checker import Report, Violation
 
 
@@ -26,3 +26,24 @@ def test_render_lists_counts_invariants_and_violations() -> None:
     assert "lost                     1 VIOLATIONS" in text
     assert "o1" in text
     assert "webhook e1 not accepted" in text
+
+
+def test_longest_schedule_reads_rates_and_parameter_defaults() -> None:
+    template = {
+        "Parameters": {"Every": {"Default": "rate(1 hour)"}},
+        "Resources": {
+            "Sweep": {
+                "Properties": {
+                    "Events": {"S": {"Type": "Schedule", "Properties": {"Schedule": "rate(5 minutes)"}}}
+                }
+            },
+            "Reconcile": {
+                "Properties": {
+                    "Events": {"R": {"Type": "Schedule", "Properties": {"Schedule": {"Ref": "Every"}}}}
+                }
+            },
+            "Api": {"Properties": {"Events": {"A": {"Type": "Api", "Properties": {"Path": "/x"}}}}},
+        },
+    }
+    assert longest_schedule_s(template) == 3600
+    assert longest_schedule_s({"Resources": {}}) == 0

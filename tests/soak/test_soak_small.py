@@ -10,8 +10,10 @@ from tests.soak.__main__ import parse_args, render, soak
 
 pytestmark = [pytest.mark.e2e, pytest.mark.soak]
 
-#: Small enough for about a minute on a loaded 2-core machine; the follow deadline ends abandoned orders.
+#: Small enough for about a minute on a loaded 2-core machine. Time scale 180: reconciliation (hourly) runs
+#: every 20 s and the run waits for one more run after its orders stop.
 SMALL = ["--orders", "16", "--concurrency", "8", "--seed", "11", "--deadline", "120", "--backoff", "2,4"]
+SMALL += ["--time-scale", "180"]
 
 
 def test_small_soak_keeps_every_invariant() -> None:
