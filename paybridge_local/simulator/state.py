@@ -531,15 +531,19 @@ class SimulatorState:
                 raise not_found("Order", order_id)
             if uid in self.refund_requests:
                 raise control_error(409, "unique_request_id already used")
-            txn_ids = {t.txn_id for t in Order.model_validate(order).transactions()}
+            parsed = Order.model_validate(order)
+            txn_ids = {t.txn_id for t in parsed.transactions()}
             if txn_id is not None and txn_id not in txn_ids:
                 raise control_error(400, "txn_id is not a transaction of this order")
+            # Like an API order refund: a split order's refund goes against its one charged transaction.
+            charged = [t for t in parsed.transactions() if t.status in REFUNDABLE_ORDER_STATUSES]
+            against = txn_id or (charged[0].txn_id if parsed.is_split and len(charged) == 1 else None)
             self._add_refund(
                 order,
                 uid,
                 amount,
                 kind="txn" if txn_id else "order",
-                txn_id=txn_id,
+                txn_id=against,
                 refund_type="STANDARD",
                 initiated_by=str(body.get("initiated_by") or "DASHBOARD"),
                 list_txn_id=False,

@@ -130,3 +130,24 @@ def test_list_refunds_filters_by_status(sim: JuspaySimulator, control: SimContro
     ]
     pending = requests.get(f"{sim.url}/__sim/refunds?status=PENDING", timeout=5).json()
     assert [r["unique_request_id"] for r in pending] == ["d1"]
+
+
+def test_a_dashboard_order_refund_of_a_split_order_counts_on_its_charged_transaction(
+    sim: JuspaySimulator, control: SimControl
+) -> None:
+    order = control.put_sample(SPLIT)
+    made = requests.post(
+        f"{sim.url}/__sim/orders/{order['order_id']}/refunds", json={"amount": "40"}, timeout=5
+    )
+    assert made.status_code == 201
+    assert "txn_id" not in made.json()["refunds"][0], "listed as Juspay lists dashboard refunds"
+    assert [t["amount_refunded"] for t in made.json()["txn_list"]] == [40, 0]
+    # The online part is refunded now: Juspay refuses a Txn-ID refund of more.
+    online = order["txn_list"][0]["txn_id"]
+    more = requests.post(
+        f"{sim.url}/refunds",
+        headers=AUTH,
+        data={"txn_id": online, "unique_request_id": "x1", "amount": "1"},
+        timeout=5,
+    )
+    assert (more.status_code, more.json()["error_code"]) == (400, "invalid.amount.exceeded")
