@@ -17,12 +17,13 @@ Invariants (each names its order, or customer, and why):
                             charged attempt's wallet share
 ``debit_after_refund``      the online part is refunded in full at Juspay, the wallet share still debited
 ``cancelled_not_refunded``  a CANCELLED order whose online part is not refunded exactly once (in full),
-                            or that still holds a debit
+                            that still holds a debit, or for which the system did not request exactly one
+                            cancellation refund (``GET /orders/{id}/refunds``)
 ``credit_back_exceeds``     credit-backs (REVERSAL entries) of an order add up to more than its debits
 ``not_final_or_followed``   the settlement state disagrees with Juspay's final status: charged but not
                             settled/cancelled/refunded, failed but not recorded as failed, pending but
                             not recorded pending (with ``followed_to_deadline``: not STALE/ABANDONED and
-                            no ``OrderStale`` event)
+                            no ``OrderStale`` event); a refund of ours not at its end
 ``lost``                    a webhook not accepted or not on the bus, a ledger movement without its event
                             (or the reverse), an order that could not be signed or read
 ``duplicate_event``         a webhook published twice, or a settlement event published twice
@@ -71,6 +72,8 @@ PENDING_OK = frozenset({"RECEIVED", "PENDING", "STALE", "ABANDONED"})
 #: After the follow deadline has passed for every order: followed to the end, or given up on by design.
 STALE_OK = frozenset({"STALE", "ABANDONED"})
 JUSPAY_PENDING = frozenset({"NEW", "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING"})
+#: A refund of ours in one of these has reached its end (``GET /orders/{id}/refunds``).
+REFUND_FINAL = frozenset({"SUCCESS", "FAILED", "REJECTED", "MANUAL_REVIEW"})
 #: The wallet API returns the newest 100 entries; a longer ledger cannot be summed from it.
 ENTRY_PAGE = 100
 
@@ -180,15 +183,49 @@ def _check_order(
                     f"online {txn_minor(online)}, refunded {refunded}: {refund_summary(juspay)}",
                 )
             )
+        _check_cancellation_refund(order_id, order, add)
         if debited - reversed_ > 0:
             add(
                 Violation(
                     "cancelled_not_refunded", order_id, f"cancelled but {debited - reversed_} still debited"
                 )
             )
+    _check_refunds_final(order_id, order, add)
     if pending_ok:  # empty: the order was driven past its follow deadline (counted, not judged)
         _check_final(order_id, juspay, status, events, pending_ok, add)
     _check_events(order_id, status, debits, reversals, events, add)
+
+
+def _check_cancellation_refund(order_id: str, order: dict[str, Any], add: Any) -> None:
+    """The system's own side (``GET /orders/{id}/refunds``): one cancellation refund, followed to its end."""
+    records = order.get("system_refunds")
+    if records is None:
+        if order.get("refunds_api_status") not in (None, 404):
+            add(
+                Violation(
+                    "lost", order_id, f"GET /orders/{{id}}/refunds answered {order['refunds_api_status']}"
+                )
+            )
+        return
+    cancellation = [r for r in records if str(r.get("reason") or "").startswith("wallet_debit_failed")]
+    if len(cancellation) != 1:
+        add(
+            Violation(
+                "cancelled_not_refunded", order_id, f"{len(cancellation)} cancellation refunds: {records}"
+            )
+        )
+
+
+def _check_refunds_final(order_id: str, order: dict[str, Any], add: Any) -> None:
+    for record in order.get("system_refunds") or []:
+        if record.get("status") not in REFUND_FINAL:
+            add(
+                Violation(
+                    "not_final_or_followed",
+                    order_id,
+                    f"refund {record.get('unique_request_id')} still {record.get('status')} at the end",
+                )
+            )
 
 
 def _check_final(

@@ -263,10 +263,12 @@ def _collect(merchant: Merchant, plan: Plan, runs: list[OrderRun]) -> dict[str, 
         oid = run.plan.order_id
         juspay = merchant.sim("GET", f"/__sim/orders/{oid}")
         ours = merchant.api("GET", f"/orders/{oid}")
+        refunds = merchant.api("GET", f"/orders/{oid}/refunds")
         try:
             settlement = ours.json().get("settlement") if ours.status_code == 200 else None
+            system_refunds = refunds.json().get("refunds") if refunds.status_code == 200 else None
         except ValueError:
-            settlement = None
+            settlement = system_refunds = None
         return oid, {
             "customer_id": run.plan.customer_id,
             "planned_outcome": run.plan.final_outcome,
@@ -276,6 +278,8 @@ def _collect(merchant: Merchant, plan: Plan, runs: list[OrderRun]) -> dict[str, 
             "juspay": juspay.json() if juspay.status_code == 200 else None,
             "api_status": ours.status_code,
             "settlement": settlement,
+            "refunds_api_status": refunds.status_code,
+            "system_refunds": system_refunds,
             "dashboard_refunds": run.refunds,
             "driver_errors": run.errors,
             "undelivered": run.undelivered,

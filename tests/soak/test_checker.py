@@ -283,3 +283,39 @@ def test_a_step_the_run_could_not_do_makes_it_incomplete() -> None:
     data = clean()
     data["orders"]["o1"]["driver_errors"] = ["deliver: HTTP 404 no webhook event"]
     assert fired(data) == {"run_incomplete"}
+
+
+def ours(status: str = "SUCCESS", seq: int = 1) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "unique_request_id": f"rf-o1-{seq}-1",
+        "status": status,
+        "reason": "wallet_debit_failed:x",
+    }
+
+
+@pytest.mark.parametrize(
+    ("records", "violations"),
+    [
+        ([ours()], set()),
+        ([], {"cancelled_not_refunded"}),  # never requested
+        ([ours(), ours(seq=2)], {"cancelled_not_refunded"}),  # requested twice
+        ([ours("PENDING")], {"not_final_or_followed"}),  # not followed to its end
+        ([ours("REQUESTED")], {"not_final_or_followed"}),
+        ([ours("REJECTED")], set()),  # Juspay refused (the dashboard refunded first): the money check decides
+    ],
+)
+def test_the_systems_cancellation_refund(records: list[dict[str, Any]], violations: set[str]) -> None:
+    data = cancelled()
+    data["orders"]["o1"]["juspay"]["refunds"] = [{"status": "SUCCESS", "amount": 60, "txn_id": "m-o1-2-1"}]
+    data["orders"]["o1"]["system_refunds"] = records
+    assert fired(data) == violations
+
+
+def test_refunds_route_failing_is_lost_and_missing_is_tolerated() -> None:
+    data = cancelled()
+    data["orders"]["o1"]["juspay"]["refunds"] = [{"status": "SUCCESS", "amount": 60}]
+    data["orders"]["o1"].update(system_refunds=None, refunds_api_status=503)
+    assert fired(data) == {"lost"}
+    data["orders"]["o1"]["refunds_api_status"] = 404  # a stack without the route
+    assert fired(data) == set()
