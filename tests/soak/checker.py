@@ -37,9 +37,9 @@ Invariants (each names its order, or customer, and why):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from tests.soak.ledger_checks import check_wallets, check_webhooks
 from tests.soak.observed import (
     charged_attempt,
     counts,
@@ -50,19 +50,10 @@ from tests.soak.observed import (
     refunded_online,
     txn_minor,
 )
+from tests.soak.violations import INVARIANTS, Report, Violation
 
-INVARIANTS = (
-    "double_debit",
-    "debit_not_confirmed",
-    "debit_after_refund",
-    "cancelled_not_refunded",
-    "credit_back_exceeds",
-    "not_final_or_followed",
-    "lost",
-    "duplicate_event",
-    "ledger_inconsistent",
-    "run_incomplete",
-)
+__all__ = ["INVARIANTS", "Report", "Violation", "check"]
+
 CHARGED_OK = frozenset({"SETTLED", "CANCELLED", "REFUNDED", "REVIEW"})
 NO_WALLET_OK = frozenset({"NO_WALLET", "REFUNDED", "REVIEW"})
 FAILED_OK = frozenset({"FAILED", "ABANDONED"})
@@ -74,33 +65,6 @@ STALE_OK = frozenset({"STALE", "ABANDONED"})
 JUSPAY_PENDING = frozenset({"NEW", "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING"})
 #: A refund of ours in one of these has reached its end (``GET /orders/{id}/refunds``).
 REFUND_FINAL = frozenset({"SUCCESS", "FAILED", "REJECTED", "MANUAL_REVIEW"})
-#: The wallet API returns the newest 100 entries; a longer ledger cannot be summed from it.
-ENTRY_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken invariant."""
-
-    invariant: str
-    subject: str  # an order id or a customer id
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.invariant:24} {self.subject:28} {self.detail}"
-
-
-@dataclass
-class Report:
-    """Violations and the counts printed after a run."""
-
-    violations: list[Violation] = field(default_factory=list)
-    counts: dict[str, Any] = field(default_factory=dict)
-
-    def by_invariant(self) -> dict[str, int]:
-        """How many violations of each invariant (every invariant listed, zeros included)."""
-        found = Counter(v.invariant for v in self.violations)
-        return {name: found.get(name, 0) for name in INVARIANTS}
 
 
 def check(data: dict[str, Any]) -> Report:
@@ -116,8 +80,8 @@ def check(data: dict[str, Any]) -> Report:
         order_events = events.get(order_id, Counter())
         final_ok = frozenset() if past_deadline else pending_ok
         _check_order(order_id, order, ledger.get(order_id, []), order_events, final_ok, add)
-    _check_wallets(data.get("wallets") or {}, data.get("credits_minor") or {}, add)
-    _check_webhooks(data.get("webhooks") or [], data.get("events") or [], add)
+    check_wallets(data.get("wallets") or {}, data.get("credits_minor") or {}, add)
+    check_webhooks(data.get("webhooks") or [], data.get("events") or [], add)
     report.counts = counts(data, ledger)
     return report
 
@@ -283,62 +247,3 @@ def _check_events(
         for name in ("OrderCancelled", "RefundRequested"):
             if events[name] > 1:
                 add(Violation("duplicate_event", order_id, f"{name} published {events[name]} times"))
-
-
-# --- wallets and webhooks ---------------------------------------------------------------------------------
-def _check_wallets(wallets: dict[str, Any], credits: dict[str, int], add: Any) -> None:
-    for customer, wallet in sorted(wallets.items()):
-        if wallet is None:
-            if credits.get(customer):
-                add(Violation("lost", customer, "credited wallet not found"))
-            continue
-        entries = wallet.get("entries") or []
-        balance = minor(wallet["balance"])
-        if balance < 0:
-            add(Violation("ledger_inconsistent", customer, f"negative balance {balance}"))
-        credited = sum(minor(e["amount"]) for e in entries if e.get("type") == "CREDIT")
-        if len(entries) < ENTRY_PAGE:
-            signed = {"CREDIT": 1, "REVERSAL": 1, "DEBIT": -1}
-            total = sum(signed.get(e.get("type"), 0) * minor(e["amount"]) for e in entries)
-            if total != balance:
-                add(
-                    Violation(
-                        "ledger_inconsistent", customer, f"entries add up to {total}, balance {balance}"
-                    )
-                )
-            if credited != credits.get(customer, 0):
-                add(
-                    Violation(
-                        "ledger_inconsistent",
-                        customer,
-                        f"credits {credited}, the run credited {credits.get(customer, 0)}",
-                    )
-                )
-
-
-def _check_webhooks(webhooks: list[dict[str, Any]], events: list[dict[str, Any]], add: Any) -> None:
-    published = Counter(
-        (e.get("detail") or {}).get("event_id") for e in events if e.get("source") == "juspay"
-    )
-    for delivery in webhooks:
-        subject = delivery.get("order_id") or "?"
-        if not delivery.get("delivered"):
-            add(
-                Violation(
-                    "lost",
-                    subject,
-                    f"webhook {delivery.get('event_id')} not accepted: {delivery.get('attempts')}",
-                )
-            )
-    for event_id in sorted({d.get("event_id") for d in webhooks if d.get("delivered")}):
-        subject = next(d.get("order_id") for d in webhooks if d.get("event_id") == event_id)
-        if published[event_id] == 0:
-            add(Violation("lost", subject or "?", f"webhook {event_id} accepted but not on the bus"))
-        elif published[event_id] > 1:
-            add(
-                Violation(
-                    "duplicate_event",
-                    subject or "?",
-                    f"webhook {event_id} published {published[event_id]} times",
-                )
-            )
