@@ -122,6 +122,8 @@ def soak(args: argparse.Namespace, log: Any = say) -> Report:
             log(f"soak: local stack up in {time.monotonic() - started:.0f} s")
             data = run(plan, Endpoints.from_outputs(local["outputs"], local["aws"]), timing, log)
     data.update(followed_to_deadline=args.follow_to_deadline, deadline_s=args.deadline)
+    if args.json:  # written before the check, so a long run's data survives whatever the check does
+        args.json.write_text(json.dumps({"data": data}, indent=1, default=str))
     report = check(data)
     if args.json:
         document = {"report": [str(v) for v in report.violations], "counts": report.counts, "data": data}
