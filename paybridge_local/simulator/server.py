@@ -93,6 +93,8 @@ _CONTROL_ROUTES = _routes(
         ("GET", "/__sim/requests", "ctl_requests"),
         ("DELETE", "/__sim/requests", "ctl_clear_requests"),
         ("GET", "/__sim/refunds", "ctl_list_refunds"),
+        ("GET", "/__sim/routing-violations", "ctl_routing_violations"),
+        ("DELETE", "/__sim/routing-violations", "ctl_clear_routing_violations"),
         ("POST", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_settle_refund"),
         ("GET", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_get_refund"),
         ("PUT", "/__sim/mandates/" + _SEGMENT.format("mandate_id"), "ctl_put_mandate"),
@@ -275,6 +277,7 @@ class JuspaySimulator:
             "query": request.query,
             "form": request.form(),
             "headers": headers,
+            "routing_id": headers.get("x-routing-id"),
         }
         if "json" in headers.get("content-type", ""):
             try:
@@ -368,6 +371,13 @@ class JuspaySimulator:
 
     def ctl_clear_requests(self, request: _Request) -> tuple[int, Any]:
         self.state.clear_requests()
+        return 200, {"cleared": True}
+
+    def ctl_routing_violations(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.state.routing_violation_log()
+
+    def ctl_clear_routing_violations(self, request: _Request) -> tuple[int, Any]:
+        self.state.clear_routing_violations()
         return 200, {"cleared": True}
 
     def ctl_settle_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:
