@@ -298,4 +298,6 @@ def _collect(merchant: Merchant, plan: Plan, runs: list[OrderRun]) -> dict[str, 
         "wallets": wallets,
         "webhooks": merchant.sim("GET", "/__sim/webhooks").json(),
         "juspay_refunds": merchant.sim("GET", "/__sim/refunds").json(),
+        # Juspay calls whose x-routing-id was not the customer's: counted (the routing tests judge them).
+        "routing_violations": len(merchant.sim("GET", "/__sim/routing-violations").json()),
     }

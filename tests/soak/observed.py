@@ -102,6 +102,7 @@ def counts(data: dict[str, Any], ledger: dict[str, list[dict[str, Any]]]) -> dic
         "webhook_deliveries": len(data.get("webhooks") or []),
         "back_office": office.get("webhooks") or {},
         "juspay_faults_fired": data.get("faults_fired", 0),
+        "routing_violations": data.get("routing_violations", 0),
         "bus_events": dict(
             Counter(
                 str(e.get("detail-type")) for e in data.get("events") or [] if e.get("source") == "paybridge"
