@@ -154,7 +154,7 @@ def test_a_refund_moved_just_before_its_call_is_read_again_and_not_sent_twice(
     repository = sweeper.track.refunds.repository
     real_mark_sent = repository.mark_sent
 
-    def other_writer_first(record: Any, *, now: str) -> Any:
+    def other_writer_first(record: Any, *, now: str, amount_minor: int | None = None) -> Any:
         monkeypatch.setattr(repository, "mark_sent", real_mark_sent)
         other = real_mark_sent(record, now=now)
         assert other is not None

@@ -58,6 +58,8 @@ def record_to_item(record: RefundRecord) -> dict[str, Any]:
         value = getattr(record, name)
         if value is not None:
             item[name] = value
+    if record.requested_minor is not None:
+        item["requested_minor"] = record.requested_minor
     if record.next_check_at is not None:
         item.update(sweep_key=SWEEP_OPEN, next_check_at=record.next_check_at, checks=record.checks)
     return item
@@ -84,4 +86,5 @@ def record_from_item(item: dict[str, Any]) -> RefundRecord:
         checks=int(item.get("checks") or 0),
         next_check_at=int(item["next_check_at"]) if item.get("next_check_at") is not None else None,
         **{name: item.get(name) for name in _OPTIONAL},
+        requested_minor=int(item["requested_minor"]) if item.get("requested_minor") is not None else None,
     )

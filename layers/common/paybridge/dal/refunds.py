@@ -247,28 +247,38 @@ class RefundsRepository(RefundChecks):
             ExpressionAttributeValues=to_item({":status": record.status, ":now": now}),
         )
 
-    def mark_sent(self, record: RefundRecord, *, now: str) -> RefundRecord | None:
-        """Notes, just before the call, that the current attempt is being sent to Juspay.
+    def mark_sent(
+        self, record: RefundRecord, *, now: str, amount_minor: int | None = None
+    ) -> RefundRecord | None:
+        """Notes, just before the call, that the current attempt is being sent to Juspay, with the amount
+        it is sent for (``amount_minor``, when it differs from the stored one: the remainder of a
+        cancellation refund; the first requested amount is kept in ``requested_minor``).
 
         From then on a REQUESTED refund with this id has an unknown outcome until Juspay's answer moves it.
         None if the refund moved on meanwhile (the caller re-reads it).
         """
+        values: dict[str, Any] = {":uid": record.unique_request_id, ":now": now, ":requested": REQUESTED}
+        expression = "SET sent_uid = :uid, sent_at = :now"
+        after = replace(record, sent_uid=record.unique_request_id)
+        if amount_minor is not None and amount_minor != record.amount_minor:
+            expression += ", amount_minor = :amount, requested_minor = if_not_exists(requested_minor, :first)"
+            values.update({":amount": amount_minor, ":first": record.amount_minor})
+            first = record.requested_minor if record.requested_minor is not None else record.amount_minor
+            after = replace(after, amount_minor=amount_minor, requested_minor=first)
         try:
             self._client.update_item(
                 TableName=self.table_name,
                 Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
-                UpdateExpression="SET sent_uid = :uid, sent_at = :now",
+                UpdateExpression=expression,
                 ConditionExpression="#status = :requested AND unique_request_id = :uid",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(
-                    {":uid": record.unique_request_id, ":now": now, ":requested": REQUESTED}
-                ),
+                ExpressionAttributeValues=to_item(values),
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
                 return None
             raise
-        return replace(record, sent_uid=record.unique_request_id)
+        return after
 
     def note_error(self, record: RefundRecord, *, code: str, now: str) -> None:
         """Records the last error of a call whose outcome is unknown (for the person reading the table)."""

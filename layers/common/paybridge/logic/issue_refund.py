@@ -37,6 +37,7 @@ from paybridge.logic.refund_engine import (
     drive,
     follow,
 )
+from paybridge.logic.refund_remainder import SOURCE_EVENT
 from paybridge.models.money import to_minor
 from paybridge.models.refund import REJECTED, RefundRecord, RefundRequestedDetail
 from paybridge.observability import MetricUnit, logger, metrics
@@ -56,7 +57,6 @@ __all__ = [
     "request_refund",
 ]
 
-SOURCE_EVENT = "event"
 SOURCE_API = "api"
 
 
@@ -183,7 +183,9 @@ def issue(new: NewRefund, deps: RefundDependencies) -> RefundOutcome:
 
 
 def _check_same_request(record: RefundRecord, new: NewRefund) -> None:
-    same = (record.kind, record.txn_id, record.amount_minor, record.currency) == (
+    # A cancellation refund may have been cut to what was left: the request is compared with what it asked.
+    requested = record.requested_minor if record.requested_minor is not None else record.amount_minor
+    same = (record.kind, record.txn_id, requested, record.currency) == (
         new.kind,
         new.txn_id,
         new.amount_minor,

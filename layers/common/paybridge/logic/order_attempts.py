@@ -15,13 +15,13 @@ the wallet credit-back must act on the attempt that succeeded, never on a neighb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from paybridge.models.juspay import Order, Refund, Transaction
 from paybridge.models.money import to_minor
 from paybridge.models.refund import JUSPAY_SUCCESS
 
-__all__ = ["attempt_of", "paired_wallet_entries", "refunded_minor"]
+__all__ = ["attempt_of", "held_minor", "paired_wallet_entries", "refunded_minor"]
 
 #: ``...-{attempt}-{part}``: the split parts of one attempt share everything but the last segment.
 _SPLIT_PART = re.compile(r"^(?P<attempt>.+-\d+)-\d+$")
@@ -66,14 +66,25 @@ def refunded_minor(order: Order, txn_id: str | None) -> int:
     figure they belong to the transaction only if it is the order's only online one. Refunds of other
     attempts never count.
     """
+    return _on_txn(order, txn_id, lambda refund: refund.status == JUSPAY_SUCCESS)
+
+
+def held_minor(order: Order, txn_id: str | None) -> int:
+    """How much of transaction ``txn_id`` Juspay holds for refunds: every refund but FAILURE (pending and
+    manual-review ones count, as Juspay counts them against the refundable amount). Same attribution rules
+    as ``refunded_minor``."""
+    return _on_txn(order, txn_id, lambda refund: refund.status != _FAILED_REFUND)
+
+
+def _on_txn(order: Order, txn_id: str | None, counts: Callable[[Refund], bool]) -> int:
     if not txn_id:
         return 0
     currency = order.currency or "INR"
     named = [r for r in order.refunds if r.txn_id == txn_id]
     unnamed = [r for r in order.refunds if not r.txn_id]
-    total = _sum((r for r in named if r.status == JUSPAY_SUCCESS), currency)
-    unnamed_success = _sum((r for r in unnamed if r.status == JUSPAY_SUCCESS), currency)
-    if unnamed_success <= 0:
+    total = _sum((r for r in named if counts(r)), currency)
+    unnamed_counted = _sum((r for r in unnamed if counts(r)), currency)
+    if unnamed_counted <= 0:
         return total
     online = [t for t in order.transactions() if not t.is_merchant_container]
     txn = next((t for t in online if t.txn_id == txn_id), None)
@@ -81,9 +92,9 @@ def refunded_minor(order: Order, txn_id: str | None) -> int:
         # amount_refunded also holds pending refunds: take out everything the named refunds hold.
         held_by_named = _sum((r for r in named if r.status != _FAILED_REFUND), currency)
         own = to_minor(txn.amount_refunded, currency, strict=False) - held_by_named
-        return total + max(0, min(unnamed_success, own))
+        return total + max(0, min(unnamed_counted, own))
     if txn is not None and len(online) == 1:
-        return total + unnamed_success
+        return total + unnamed_counted
     return total
 
 

@@ -22,7 +22,8 @@ from paybridge.bus import SOURCE_PAYBRIDGE, EventPublisher
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.errors import ConflictError, JuspayBadRequestError, JuspayError, JuspayNotFoundError
 from paybridge.juspay.client import JuspayClient
-from paybridge.models.juspay import Refund
+from paybridge.logic.refund_remainder import AMOUNT_EXCEEDED, after_exceeded, follows_remainder, plan_call
+from paybridge.models.juspay import Order, Refund
 from paybridge.models.money import from_minor
 from paybridge.models.refund import (
     DEFAULT_MAX_ATTEMPTS,
@@ -70,12 +71,23 @@ def drive(record: RefundRecord, deps: RefundDependencies, *, not_listed: bool = 
         if record.status != REQUESTED:
             break
         retried = record.outcome_unknown
+        order: Order | None = None
         if retried and record.unique_request_id != checked_uid:
-            resolved = _resolve_with_order_status(record, deps)
+            order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
+            resolved = _resolve_with_order_status(record, order)
             if resolved is not None:
                 record = advance(record, resolved, deps)
                 continue
-        sent = deps.repository.mark_sent(record, now=deps.now())
+        amount: int | None = None
+        if follows_remainder(record):
+            if order is None:
+                order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
+            step = plan_call(record, order, retried=retried)
+            if isinstance(step, Transition):
+                record = advance(record, step, deps)
+                continue
+            amount = step
+        sent = deps.repository.mark_sent(record, now=deps.now(), amount_minor=amount)
         if sent is None:
             record = _reread(record, deps)
             continue
@@ -141,9 +153,8 @@ def announce(record: RefundRecord, deps: RefundDependencies) -> None:
 
 
 # ---- Juspay ----------------------------------------------------------------------------------------------
-def _resolve_with_order_status(record: RefundRecord, deps: RefundDependencies) -> Transition | None:
+def _resolve_with_order_status(record: RefundRecord, order: Order) -> Transition | None:
     """What Order Status says about the current id (a call whose outcome is unknown), or None: not listed."""
-    order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
     found = order.find_refund(record.unique_request_id)
     if found is None:
         logger.info("unknown refund outcome: Juspay does not list the id", extra=_ids(record))
@@ -185,6 +196,11 @@ def _ask_juspay(record: RefundRecord, deps: RefundDependencies, *, retried: bool
             _unknown(record, deps, f"{exc.code}:{exc.error_code or ''}")
             return None
         else:
+            if exc.error_code == AMOUNT_EXCEEDED and follows_remainder(record):
+                order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
+                step = after_exceeded(record, order)
+                if step is not None:
+                    return step
             return rejected(record, exc.error_code, exc.error_message)
     except JuspayNotFoundError as exc:
         if retried:

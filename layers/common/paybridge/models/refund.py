@@ -12,10 +12,11 @@ States (``RefundRecord.status``)::
         │  └──FAILURE, attempts left─┘   (next attempt: new id, REQUESTED again)
         ├──FAILURE, no attempts left──▶ FAILED
         ├──MANUAL_REVIEW──▶ MANUAL_REVIEW ──SUCCESS / FAILURE──▶ SUCCESS / FAILED
-        └──Juspay refused the request (4xx)──▶ REJECTED
+        ├──Juspay refused the request (4xx)──▶ REJECTED
+        └──a cancellation refund finds its transaction already refunded──▶ ALREADY_REFUNDED (no call)
 
-SUCCESS, FAILED and REJECTED are final. MANUAL_REVIEW waits for a person (or Juspay's later verdict) and
-is never retried automatically.
+SUCCESS, FAILED, REJECTED and ALREADY_REFUNDED are final. MANUAL_REVIEW waits for a person (or Juspay's
+later verdict) and is never retried automatically.
 
 While a refund is open it also carries when it is next checked with Get Order Status (``next_check_at``,
 epoch seconds; ``paybridge.logic.sweep_refunds``): a new refund or a new attempt is due at once, the sweep
@@ -42,11 +43,13 @@ SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 REJECTED = "REJECTED"
 MANUAL_REVIEW = "MANUAL_REVIEW"
+#: A cancellation refund that found nothing left to refund (others refunded the transaction): no call made.
+ALREADY_REFUNDED = "ALREADY_REFUNDED"
 
 #: Statuses the system still follows (webhooks, order status).
 OPEN_STATUSES: frozenset[str] = frozenset({REQUESTED, PENDING, MANUAL_REVIEW})
 #: Statuses nothing changes any more.
-FINAL_STATUSES: frozenset[str] = frozenset({SUCCESS, FAILED, REJECTED})
+FINAL_STATUSES: frozenset[str] = frozenset({SUCCESS, FAILED, REJECTED, ALREADY_REFUNDED})
 
 #: Juspay's refund statuses (``refunds[].status``).
 JUSPAY_PENDING = "PENDING"
@@ -66,6 +69,7 @@ EVENT_FOR_STATUS: dict[str, str] = {
     SUCCESS: "RefundSucceeded",
     FAILED: "RefundFailed",
     REJECTED: "RefundFailed",
+    ALREADY_REFUNDED: "RefundSucceeded",
     MANUAL_REVIEW: "RefundManualReview",
 }
 
@@ -134,6 +138,8 @@ class RefundRecord:
     checks: int = 0
     #: When the sweep next checks this open refund (epoch seconds); None once final.
     next_check_at: int | None = None
+    #: The amount first requested, when a cancellation refund was cut to what was left (``amount_minor``).
+    requested_minor: int | None = None
 
     @property
     def outcome_unknown(self) -> bool:
