@@ -64,7 +64,7 @@ PENDING_OK = frozenset({"RECEIVED", "PENDING", "STALE", "ABANDONED"})
 STALE_OK = frozenset({"STALE", "ABANDONED"})
 JUSPAY_PENDING = frozenset({"NEW", "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING"})
 #: A refund of ours in one of these has reached its end (``GET /orders/{id}/refunds``).
-REFUND_FINAL = frozenset({"SUCCESS", "FAILED", "REJECTED", "MANUAL_REVIEW"})
+REFUND_FINAL = frozenset({"SUCCESS", "FAILED", "REJECTED", "MANUAL_REVIEW", "ALREADY_REFUNDED"})
 
 
 def check(data: dict[str, Any]) -> Report:

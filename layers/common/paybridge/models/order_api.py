@@ -168,7 +168,9 @@ class RefundAnswer(ApiAnswer):
     seq: int
     unique_request_id: str
     attempt: int
-    status: str = Field(description="REQUESTED, PENDING, SUCCESS, FAILED, REJECTED or MANUAL_REVIEW")
+    status: str = Field(
+        description="REQUESTED, PENDING, SUCCESS, FAILED, REJECTED, MANUAL_REVIEW or ALREADY_REFUNDED"
+    )
     amount: Money
     currency: str
     created: bool
@@ -184,7 +186,9 @@ class RefundEntryAnswer(ApiAnswer):
     seq: int
     unique_request_id: str = Field(description="the id of the current attempt, as Juspay knows it")
     attempt: int
-    status: str = Field(description="REQUESTED, PENDING, SUCCESS, FAILED, REJECTED or MANUAL_REVIEW")
+    status: str = Field(
+        description="REQUESTED, PENDING, SUCCESS, FAILED, REJECTED, MANUAL_REVIEW or ALREADY_REFUNDED"
+    )
     amount: Money
     currency: str
     txn_id: str | None
