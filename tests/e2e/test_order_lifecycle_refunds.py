@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -153,3 +154,56 @@ def test_a_refund_whose_webhook_never_comes_succeeds_and_returns_the_wallet_shar
     assert [
         r["form"]["unique_request_id"] for r in refund_posts if r["form"].get("txn_id") == online["txn_id"]
     ] == [uid]
+
+
+def test_a_cancelled_order_partly_refunded_on_the_dashboard_gets_only_the_rest_refunded(
+    local: dict[str, Any], split_order: dict[str, Any]
+) -> None:
+    """Issue 9 (soak seed 7): settlement cancels (the wallet cannot pay its share) and asks for the card
+    transaction back; its call is lost while Juspay's dashboard refunds 15.00 of it. The system then refunds
+    the 25.00 left under a new id, never the 40.00 again, and the card part ends refunded exactly once."""
+    sim = local["outputs"]["urls"]["juspay"]
+    order_id = split_order["order_id"]
+    online = split_order["txn_list"][0]
+    # Juspay is unreachable for refunds while the cancellation's refund goes out (its outcome is lost).
+    fault = requests.post(
+        f"{sim}/__sim/faults",
+        json={"method": "POST", "path": "/refunds", "status": 503, "times": 1000},
+        timeout=10,
+    )
+    assert fault.status_code == 201, fault.text
+    assert requests.put(f"{sim}/__sim/orders/{order_id}", json=split_order, timeout=10).status_code in (
+        200,
+        201,
+    )
+    # The customer's wallet is empty: settlement cancels the order and requests the card refund.
+    delivery = requests.post(
+        f"{sim}/__sim/orders/{order_id}/webhook", json={"event_name": "ORDER_PARTIAL_CHARGED"}, timeout=60
+    )
+    assert delivery.status_code == 200, delivery.text
+
+    def refund_posts() -> list[dict[str, Any]]:
+        log = requests.get(f"{sim}/__sim/requests", timeout=10).json()
+        return [r for r in log if r["path"] == "/refunds" and r["form"].get("txn_id") == online["txn_id"]]
+
+    eventually(lambda: bool(refund_posts()), what="the cancellation refund sent", timeout_s=30)
+    dashboard = requests.post(f"{sim}/__sim/orders/{order_id}/refunds", json={"amount": "15.00"}, timeout=10)
+    assert dashboard.status_code == 201, dashboard.text
+    assert requests.delete(f"{sim}/__sim/faults", timeout=10).status_code in (200, 204)
+
+    def the_rest_refunded() -> bool:
+        refunds = api(local, "GET", f"/orders/{order_id}/refunds")["refunds"]
+        return [(r["amount"], r["status"]) for r in refunds] == [("25.00", "PENDING")]
+
+    eventually(the_rest_refunded, what="the 25.00 left refunded", timeout_s=60)
+    [refund] = api(local, "GET", f"/orders/{order_id}/refunds")["refunds"]
+    assert refund["reason"].startswith("wallet_debit_failed")
+    sent = {(r["form"]["unique_request_id"], r["form"]["amount"]) for r in refund_posts()}
+    [first_id] = {uid for uid, amount in sent if amount == "40.00"}  # the lost call, retried with its id
+    assert sent == {(first_id, "40.00"), (refund["unique_request_id"], "25.00")}
+    assert first_id != refund["unique_request_id"]
+    held = requests.get(f"{sim}/__sim/orders/{order_id}", timeout=10).json()["refunds"]
+    assert sorted(Decimal(str(r["amount"])) for r in held if r["status"] != "FAILURE") == [
+        Decimal("15.00"),
+        Decimal("25.00"),
+    ]
