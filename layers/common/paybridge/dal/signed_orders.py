@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from paybridge.dal.dynamo import update_if
+from paybridge.dal.touched import TOUCH_SET, touched_values
 from paybridge.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class SignedOrdersRepository:
                 " signed_currency = :currency, signed_wallet_offered_minor = :wallet,"
                 " signed_wallet_payment_method = :method,"
                 " signed_merchant_key_id = :key, signed_at = :at,"
-                " first_signed_at = if_not_exists(first_signed_at, :at)"
+                " first_signed_at = if_not_exists(first_signed_at, :at), " + TOUCH_SET
+                # An order signed and never heard of again is still reconciled (ByTouchedHour).
             ),
             condition=(
                 "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
@@ -49,6 +51,7 @@ class SignedOrdersRepository:
                 ":method": order.wallet_payment_method,
                 ":key": order.merchant_key_id,
                 ":at": order.signed_at.isoformat(),
+                **touched_values(order.signed_at),
             },
         )
         if not recorded:

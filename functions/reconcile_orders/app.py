@@ -1,0 +1,120 @@
+"""Scheduled (and on-demand: ``python -m paybridge_ops reconcile``) reconciliation of the orders touched in a
+window with Juspay. Thin: wiring of the normal paths it repairs through, then
+``paybridge.logic.reconcile_orders``. Answers the report (ids, statuses, counts)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.dal.reconciliation import MismatchMarks
+from paybridge.dal.refunds import RefundsRepository
+from paybridge.dal.touched import touched_order_ids
+from paybridge.dal.wallets import WalletRepository
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.issue_refund import RefundDependencies
+from paybridge.logic.pending_orders import release_pending_order
+from paybridge.logic.reconcile_orders import ReconcileDependencies, reconcile_orders
+from paybridge.logic.settle_order import SettleDependencies, settle_order
+from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
+from paybridge.logic.track_refund import TrackDependencies, track_refund
+from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
+from paybridge.models.validation import request_error
+from paybridge.observability import logger, metrics, tracer
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def _settings() -> tuple[Settings, ReconcileSettings]:
+    window = os.environ.get("RECONCILE_WINDOW_HOURS", "").strip()
+    return Settings.from_env(), ReconcileSettings(window_hours=int(window) if window else 3)
+
+
+def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
+    session = boto3.session.Session()
+    dynamodb, sfn = session.client("dynamodb"), session.client("stepfunctions")
+    orders = OrdersRepository(dynamodb, settings.orders_table)
+    wallets = WalletRepository(dynamodb, settings.ledger_table)
+    refunds = RefundsRepository(dynamodb, settings.refunds_table)
+    pending = PendingOrdersRepository(dynamodb, settings.pending_orders_table)
+    publisher = EventPublisher(session.client("events"), settings.event_bus_name)
+    juspay = juspay_client(settings)
+    settle = SettleDependencies(
+        juspay=juspay,
+        wallets=wallets,
+        orders=orders,
+        publisher=publisher,
+        clock=_now,
+        release_pending=lambda order_id, status: release_pending_order(
+            order_id, {"status": status}, repository=pending, sfn_client=sfn, now=_now()
+        ),
+    )
+    start = StartDependencies(
+        sfn_client=sfn, state_machine_arn=settings.pending_order_state_machine_arn, clock=_now
+    )
+    track = TrackDependencies(
+        refunds=RefundDependencies(
+            repository=refunds,
+            juspay=juspay,
+            publisher=publisher,
+            clock=_now,
+            max_attempts=settings.refund_max_attempts,
+        ),
+        orders=orders,
+        wallets=wallets,
+    )
+
+    def repair_refunds(order_id: str, credit_back: bool) -> str:
+        # ORDER_REFUNDED is the event after which the credit-back applies; REFUND_INITIATED only follows.
+        event = "ORDER_REFUNDED" if credit_back else "REFUND_INITIATED"
+        result = track_refund(event, {"order_id": order_id}, track)
+        statuses = ",".join(str(r["status"]) for r in result.refunds) or "none"
+        return f"refunds {statuses}" + (f"; wallet {result.wallet}" if result.wallet else "")
+
+    return ReconcileDependencies(
+        touched=lambda since, until: touched_order_ids(dynamodb, orders.table_name, since=since, until=until),
+        orders=orders,
+        refunds=refunds,
+        followers=pending,
+        juspay=juspay,
+        marks=MismatchMarks(dynamodb, orders.table_name),
+        publisher=publisher,
+        settle=lambda order_id, customer: (
+            settle_order({"order_id": order_id, "customer_id": customer}, settle).action
+        ),
+        start_follower=lambda order_id, customer: (
+            start_pending_order(order_id, customer, trigger="reconciliation", deps=start).action
+        ),
+        repair_refunds=repair_refunds,
+        clock=_now,
+        time_left_ms=context.get_remaining_time_in_millis,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Schedule event or ``{"since", "until"}`` / ``{"hours"}`` / ``{}`` → the run's report."""
+    settings, own = _settings()
+    try:
+        request = ReconcileRequest.model_validate(event if isinstance(event, dict) else {})
+    except ValidationError as exc:
+        raise request_error(exc) from None
+    since, until = request.window(now=_now(), default_hours=own.window_hours)
+    report = reconcile_orders(since, until, _deps(settings, context))
+    return {**asdict(report), "counts": report.counts()}
