@@ -1,0 +1,158 @@
+"""Reconciliation through moto built from template.yaml: the real ReconcileOrdersFunction against the
+Juspay simulator, repairing through settlement and reporting mismatches on the bus."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from paybridge.dal.signed_orders import SignedOrdersRepository
+from paybridge.logic.sign_sdk_payload import SignedOrder
+from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.simulator import JuspaySimulator
+from paybridge_local.stack import LocalStack
+from tests.helpers import bus_events, load_sample
+from tests.integration.settlement.conftest import (
+    credit,
+    dead_letters,
+    order_record,
+    publish_order_event,
+    put_order,
+    signed,
+)
+
+SPLIT = "order_status_split_partial_charged_custom_wallet.json"  # 50.00 = 40.00 card + 10.00 wallet
+CUSTOMER = "testing-customer-two"
+ORDER_ID = "testing-order-147"
+
+
+def split_order(**changes: Any) -> dict[str, Any]:
+    order = copy.deepcopy(load_sample(SPLIT))
+    order.update(changes)
+    return order
+
+
+def reconcile(stack: LocalStack, **request: Any) -> dict[str, Any]:
+    report: dict[str, Any] = stack.runtime.invoke("ReconcileOrdersFunction", request or {"hours": 1})
+    stack.runtime.drain()
+    return report
+
+
+def line(report: dict[str, Any], order_id: str) -> dict[str, Any]:
+    [found] = [o for o in report["orders"] if o["order_id"] == order_id]
+    return found
+
+
+def balance(gateway: LocalApiGateway) -> str:
+    return str(signed(gateway, "GET", f"/wallets/{CUSTOMER}").json["balance"])
+
+
+def test_a_settlement_lost_to_an_outage_is_repaired_and_a_second_run_does_nothing(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator
+) -> None:
+    assert credit(gateway, CUSTOMER, "100.00", "topup").status_code == 201
+    put_order(simulator, split_order())
+    fault = {"method": "GET", "path": "/orders/*", "status": 503, "times": 100}
+    assert requests.post(f"{simulator.url}/__sim/faults", json=fault, timeout=5).status_code in (200, 201)
+    publish_order_event(stack, split_order(), event_id="evt_down", name="ORDER_PARTIAL_CHARGED")
+    stack.runtime.drain()
+    assert [letter["error"]["errorType"] for letter in dead_letters(stack)] == ["JuspayUnavailableError"]
+    assert order_record(stack, ORDER_ID)["status"] == "RECEIVED"
+
+    # Still down: the run notes the error and moves nothing.
+    during = reconcile(stack)
+    assert line(during, ORDER_ID)["result"] == "error"
+    assert during["counts"]["error"] == 1
+    assert balance(gateway) == "100.00"
+
+    requests.delete(f"{simulator.url}/__sim/faults", timeout=5)
+    bus_events(stack)  # forget what is on the tap so far
+    first = reconcile(stack)
+    assert line(first, ORDER_ID)["result"] == "repaired"
+    assert line(first, ORDER_ID)["done"] == ["settlement: debited"]
+    assert first["counts"]["repaired"] == 1
+    assert first["complete"] is True
+    assert order_record(stack, ORDER_ID)["status"] == "SETTLED"
+    assert balance(gateway) == "90.00"
+    assert [e["detail-type"] for e in bus_events(stack) if e["source"] == "paybridge"] == ["OrderSettled"]
+
+    second = reconcile(stack)
+    assert line(second, ORDER_ID)["result"] == "in_agreement"
+    assert line(second, ORDER_ID)["done"] == []
+    assert balance(gateway) == "90.00"
+    assert [e for e in bus_events(stack) if e["source"] == "paybridge"] == []
+
+
+def test_settled_here_but_failed_at_juspay_is_reported_once(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator
+) -> None:
+    assert credit(gateway, CUSTOMER, "100.00", "topup").status_code == 201
+    put_order(simulator, split_order())
+    publish_order_event(stack, split_order(), event_id="evt_ok", name="ORDER_PARTIAL_CHARGED")
+    stack.runtime.drain()
+    assert order_record(stack, ORDER_ID)["status"] == "SETTLED"
+
+    failed = split_order(status="AUTHORIZATION_FAILED")
+    failed["txn_list"][0]["txn_detail"]["status"] = "AUTHORIZATION_FAILED"
+    put_order(simulator, failed)
+    bus_events(stack)
+    first = reconcile(stack)
+    assert line(first, ORDER_ID)["result"] == "mismatch"
+    assert line(first, ORDER_ID)["done"] == ["mismatch settled_but_failed reported"]
+    [event] = [e for e in bus_events(stack) if e["detail-type"] == "ReconciliationMismatch"]
+    assert event["source"] == "paybridge"
+    assert event["detail"]["order_id"] == ORDER_ID
+    assert event["detail"]["kind"] == "settled_but_failed"
+    assert event["detail"]["record_status"] == "SETTLED"
+    assert event["detail"]["juspay_status"] == "AUTHORIZATION_FAILED"
+    assert event["detail"]["amount"] == "50.00"
+    assert event["detail"]["wallet_amount"] == "10.00"
+
+    second = reconcile(stack)
+    assert line(second, ORDER_ID)["done"] == ["mismatch settled_but_failed already reported"]
+    assert [e for e in bus_events(stack) if e["detail-type"] == "ReconciliationMismatch"] == []
+    assert balance(gateway) == "90.00"  # nothing moved
+
+
+def test_an_order_signed_and_never_heard_of_is_reconciled(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    client = stack.session.client("dynamodb")
+    now = datetime.now(UTC)
+    SignedOrdersRepository(client, stack.output("OrdersTable")).record(
+        SignedOrder(
+            order_id=ORDER_ID,
+            customer_id=CUSTOMER,
+            amount_minor=5000,
+            currency="INR",
+            wallet_offered_minor=1000,
+            wallet_payment_method="SPENCERS_WALLET",
+            merchant_key_id="k",
+            signed_at=now,
+        )
+    )
+    # Never paid: Juspay does not know the order.
+    assert line(reconcile(stack), ORDER_ID)["found"] == ["not at Juspay: never paid"]
+
+    pending = split_order(status="PENDING_VBV")
+    pending["txn_list"][0]["txn_detail"]["status"] = "PENDING_VBV"
+    put_order(simulator, pending)
+    report = reconcile(stack)
+    assert line(report, ORDER_ID)["done"] == ["settlement: recorded", "follower: started"]
+    assert order_record(stack, ORDER_ID)["status"] == "PENDING"
+
+
+def test_an_explicit_window_excludes_orders_touched_outside_it(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    put_order(simulator, split_order())
+    publish_order_event(stack, split_order(), event_id="evt_x", name="ORDER_PARTIAL_CHARGED")
+    stack.runtime.drain()
+    until = datetime.now(UTC) - timedelta(hours=2)
+    report = reconcile(stack, since=(until - timedelta(hours=1)).isoformat(), until=until.isoformat())
+    assert report["orders"] == []
+    assert report["counts"]["checked"] == 0
+    assert report["until"] == until.isoformat()
