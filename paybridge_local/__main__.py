@@ -78,7 +78,7 @@ def main() -> int:
     config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
     requests.post(f"{aws_url}/moto-api/config", json=config, timeout=10).raise_for_status()
 
-    stack = build_stack(boto3.session.Session(region_name=settings.region), settings)
+    stack = build_stack(boto3.session.Session(region_name=settings.region), settings, run_schedules=True)
     api_url = f"http://127.0.0.1:{settings.api_port}"
     gateway = LocalApiGateway(
         stack.provisioned.routes,

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import boto3
 
+from paybridge_local.scheduler import ScheduleSpec, rate_seconds
 from paybridge_local.template import (
     ROOT,
     Resolver,
@@ -58,6 +59,8 @@ class Provisioned:
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     routes: list[ApiRoute] = field(default_factory=list)
+    #: Scheduled rules (SAM ``Schedule``/``ScheduleV2`` events); ``LocalScheduler`` fires them.
+    schedules: list[ScheduleSpec] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     def physical(self, logical_id: str) -> Any:
@@ -346,8 +349,35 @@ class _Creator:
                 target["InputPath"] = p["InputPath"]
             name = p.get("RuleName") or self._name(f"{logical_id}{event_name}")
             self._put_rule(name, p.get("EventBusName", "default"), p["Pattern"], [target])
+        elif kind in ("Schedule", "ScheduleV2"):
+            self._schedule(logical_id, event_name, p, arn)
         else:
             raise TemplateError(f"{logical_id}.{event_name}: event type {kind} is not emulated locally")
+
+    def _schedule(self, logical_id: str, event_name: str, p: dict[str, Any], arn: str) -> None:
+        expression = p["Schedule"] if "Schedule" in p else p["ScheduleExpression"]
+        period = rate_seconds(expression)
+        disabled = p.get("Enabled") is False or str(p.get("State", "ENABLED")).upper() == "DISABLED"
+        name = p.get("Name") or self._name(f"{logical_id}{event_name}")
+        # The rule exists in moto for people and scripts to see; moto never fires it, LocalScheduler does.
+        rule_arn = self._client("events").put_rule(
+            Name=name, ScheduleExpression=expression, State="DISABLED" if disabled else "ENABLED"
+        )["RuleArn"]
+        if disabled:
+            return
+        raw_input = p.get("Input")
+        dead_letter = p.get("DeadLetterConfig", {}).get("Arn")
+        self.result.schedules.append(
+            ScheduleSpec(
+                function=logical_id,
+                rule_name=name,
+                rule_arn=rule_arn,
+                expression=expression,
+                period_s=period,
+                input=json.loads(raw_input) if isinstance(raw_input, str) else raw_input,
+                dead_letter_arn=dead_letter,
+            )
+        )
 
     def _iam_auth(self, api_logical_id: str, route_auth: dict[str, Any]) -> bool:
         authorizer = route_auth.get("Authorizer")

@@ -18,7 +18,8 @@ import boto3
 
 from paybridge_local import moto_routing
 from paybridge_local.lambdas import LambdaRuntime, environment_for
-from paybridge_local.provision import Provisioned, provision
+from paybridge_local.provision import ACCOUNT_ID, Provisioned, provision
+from paybridge_local.scheduler import LocalScheduler
 from paybridge_local.template import parse_parameter_overrides
 
 #: The queue the local stack adds (not part of the template) so a person or a test can see every event
@@ -44,6 +45,9 @@ class LocalSettings:
     juspay_api_key: str = "sim_test_api_key"
     juspay_merchant_id: str = "paybridge_local"
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    #: ``LOCAL_TIME_SCALE``: divides every wait, timeout, expiry and deadline of following and sweeping (the
+    #: template's ``TimeScale`` parameter) and every local schedule's period, so a day runs in minutes.
+    time_scale: int = 1
     #: Prefix of every resource name. Tests give each stack its own, so work left over from a closed stack
     #: (a stopped execution's last task) finds none of the next stack's functions, tables or bus.
     stack_name: str = "paybridge-local"
@@ -65,6 +69,7 @@ class LocalSettings:
             juspay_api_key=e.get("LOCAL_JUSPAY_API_KEY") or d.juspay_api_key,
             juspay_merchant_id=e.get("LOCAL_JUSPAY_MERCHANT_ID") or d.juspay_merchant_id,
             parameter_overrides=parse_parameter_overrides(e.get("LOCAL_PARAMETER_OVERRIDES")),
+            time_scale=_positive_int("LOCAL_TIME_SCALE", e.get("LOCAL_TIME_SCALE") or str(d.time_scale)),
         )
 
     def template_parameters(self) -> dict[str, str]:
@@ -74,6 +79,7 @@ class LocalSettings:
             "JuspayMerchantId": self.juspay_merchant_id,
             "JuspayMerchantKeyId": "local-sdk-key",
             "JuspayClientId": self.juspay_merchant_id,
+            "TimeScale": str(self.time_scale),
             **self.parameter_overrides,
         }
 
@@ -95,6 +101,7 @@ class LocalStack:
     runtime: LambdaRuntime
     session: boto3.session.Session
     environment: dict[str, str]
+    scheduler: LocalScheduler
 
     def output(self, logical_id: str, attribute: str = "Ref") -> Any:
         """A resource's physical name/ARN/URL by logical id."""
@@ -106,6 +113,7 @@ class LocalStack:
         Queued asynchronous work is dropped, not drained: draining could take as long as every queued retry,
         and Ctrl-C on ``make local`` should not wait for that. Tests drain before they assert.
         """
+        self.scheduler.stop()
         self._stop_executions()
         self.runtime.close()
         moto_routing.uninstall()
@@ -130,10 +138,14 @@ class LocalStack:
             time.sleep(0.05)
 
 
-def build_stack(session: boto3.session.Session, settings: LocalSettings) -> LocalStack:
+def build_stack(
+    session: boto3.session.Session, settings: LocalSettings, *, run_schedules: bool = False
+) -> LocalStack:
     """Provisions the template into the AWS that ``session`` reaches and routes handlers in-process.
 
     Also sets the functions' environment in ``os.environ`` (handlers read it on first use).
+    ``run_schedules`` starts firing the template's scheduled rules (``make local`` does; in-process tests
+    invoke scheduled functions themselves, so no timer fires in the middle of what they measure).
     """
     provisioned = provision(
         session,
@@ -152,7 +164,27 @@ def build_stack(session: boto3.session.Session, settings: LocalSettings) -> Loca
     moto_routing.install(runtime)
     environment = {**environment_for(provisioned.functions), **RUNTIME_ENV}
     os.environ.update(environment)
-    return LocalStack(provisioned, runtime, session, environment)
+    scale = int(settings.template_parameters()["TimeScale"])
+    scheduler = LocalScheduler(
+        provisioned.schedules,
+        runtime.invoke_async,
+        time_scale=scale,
+        region=provisioned.region,
+        account=ACCOUNT_ID,
+    )
+    if run_schedules:
+        scheduler.start()
+    return LocalStack(provisioned, runtime, session, environment, scheduler)
+
+
+def _positive_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return number
 
 
 def _add_event_tap(session: boto3.session.Session, provisioned: Provisioned, stack_name: str) -> None:

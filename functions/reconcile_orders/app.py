@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -115,6 +115,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         request = ReconcileRequest.model_validate(event if isinstance(event, dict) else {})
     except ValidationError as exc:
         raise request_error(exc) from None
-    since, until = request.window(now=_now(), default_hours=own.window_hours)
+    # A scheduled run's window shrinks with the schedule's period under a local TIME_SCALE (1 on AWS).
+    default = timedelta(hours=own.window_hours) / settings.time_scale
+    since, until = request.window(now=_now(), default=default)
     report = reconcile_orders(since, until, _deps(settings, context))
     return {**asdict(report), "counts": report.counts()}

@@ -71,6 +71,9 @@ class Settings(BaseModel):
     wallet_display_name: str = "Wallet"
     #: Last known state of each mandate (pk mandate_id), kept current by MANDATE_* webhooks.
     mandates_table: str = ""
+    #: Divides every wait, timeout, expiry and deadline of following and sweeping (1 on AWS; the local
+    #: stack's ``LOCAL_TIME_SCALE`` raises it so a day of following runs in minutes).
+    time_scale: int = Field(default=1, ge=1)
     juspay: JuspayConfig = JuspayConfig()
 
     @classmethod
@@ -97,6 +100,7 @@ class Settings(BaseModel):
             pending_orders_table=e.get("PENDING_ORDERS_TABLE", ""),
             pending_order_state_machine_arn=e.get("PENDING_ORDER_STATE_MACHINE_ARN", ""),
             mandates_table=e.get("MANDATES_TABLE", ""),
+            time_scale=opt_int("TIME_SCALE", 1),
             sdk_signer=e.get("SDK_SIGNER", "") or "kms",
             sdk_signing_key_id=e.get("SDK_SIGNING_KEY_ID", ""),
             sdk_signing_secret_name=e.get("SDK_SIGNING_SECRET_NAME", ""),

@@ -156,3 +156,44 @@ def test_an_explicit_window_excludes_orders_touched_outside_it(
     assert report["orders"] == []
     assert report["counts"]["checked"] == 0
     assert report["until"] == until.isoformat()
+
+
+def test_a_scheduled_event_reconciles_the_window_before_its_time(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator
+) -> None:
+    assert credit(gateway, CUSTOMER, "100.00", "topup").status_code == 201
+    put_order(simulator, split_order())
+    stack.session.client("dynamodb").update_item(  # a RECEIVED record: settlement died before Juspay answered
+        TableName=stack.output("OrdersTable"),
+        Key={"order_id": {"S": ORDER_ID}},
+        UpdateExpression="SET #s = :r, touched_hour = :h, touched_at = :t",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":r": {"S": "RECEIVED"},
+            ":h": {"S": datetime.now(UTC).strftime("%Y-%m-%dT%H")},
+            ":t": {"S": datetime.now(UTC).isoformat()},
+        },
+    )
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": datetime.now(UTC).isoformat()}
+    report = reconcile(stack, **event)
+    assert line(report, ORDER_ID)["done"] == ["settlement: debited"]
+    assert balance(gateway) == "90.00"
+
+
+def test_the_template_schedules_the_function_and_alarms_on_mismatches() -> None:
+    from paybridge_local.template import function_environment, load_template
+
+    template = load_template()
+    function = template["Resources"]["ReconcileOrdersFunction"]["Properties"]
+    assert function["Events"]["Scheduled"] == {
+        "Type": "Schedule",
+        "Properties": {
+            "Schedule": {"Ref": "ReconcileSchedule"},
+            "Description": "Reconciles the orders touched in the last ReconcileWindowHours with Juspay.",
+        },
+    }
+    assert function_environment(template, "ReconcileOrdersFunction")["RECONCILE_WINDOW_HOURS"] == {
+        "Ref": "ReconcileWindowHours"
+    }
+    alarm = template["Resources"]["ReconciliationMismatchAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["AlarmActions"]) == ("ReconciliationMismatch", [{"Ref": "AlarmTopic"}])

@@ -168,17 +168,18 @@ def test_the_run_stops_before_its_time_is_up_and_says_how_many_it_left() -> None
 
 
 def test_the_request_window() -> None:
-    assert ReconcileRequest().window(now=NOW, default_hours=3) == (NOW - timedelta(hours=3), NOW)
-    assert ReconcileRequest(hours=5).window(now=NOW, default_hours=3)[0] == NOW - timedelta(hours=5)
+    hours = timedelta(hours=1)
+    assert ReconcileRequest().window(now=NOW, default=3 * hours) == (NOW - 3 * hours, NOW)
+    assert ReconcileRequest(hours=5).window(now=NOW, default=3 * hours)[0] == NOW - 5 * hours
     scheduled = ReconcileRequest.model_validate(
         {"detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-29T10:00:00Z"}
     )
-    assert scheduled.window(now=NOW, default_hours=2) == (NOW - timedelta(hours=4), NOW - timedelta(hours=2))
+    assert scheduled.window(now=NOW, default=2 * hours) == (NOW - 4 * hours, NOW - 2 * hours)
     explicit = ReconcileRequest.model_validate(
         {"since": "2026-11-29T10:00Z", "until": "2026-11-29T17:30+05:30"}
     )
-    assert explicit.window(now=NOW, default_hours=3) == (NOW - timedelta(hours=2), NOW)
+    assert explicit.window(now=NOW, default=timedelta(hours=3)) == (NOW - timedelta(hours=2), NOW)
     with pytest.raises(UnprocessableError, match="before"):
-        ReconcileRequest(since=NOW, until=NOW).window(now=NOW, default_hours=3)
+        ReconcileRequest(since=NOW, until=NOW).window(now=NOW, default=timedelta(hours=3))
     with pytest.raises(UnprocessableError, match="168"):
-        ReconcileRequest(since=NOW - timedelta(days=8)).window(now=NOW, default_hours=3)
+        ReconcileRequest(since=NOW - timedelta(days=8)).window(now=NOW, default=timedelta(hours=3))

@@ -42,10 +42,14 @@ class ReconcileRequest(BaseModel):
             return {"until": data.get("time")}
         return data
 
-    def window(self, *, now: datetime, default_hours: int) -> tuple[datetime, datetime]:
-        """``(since, until)`` in UTC; raises ``UnprocessableError`` for an empty or too long window."""
+    def window(self, *, now: datetime, default: timedelta) -> tuple[datetime, datetime]:
+        """``(since, until)`` in UTC; raises ``UnprocessableError`` for an empty or too long window.
+
+        ``default``: the length when the request names neither ``since`` nor ``hours``.
+        """
         until = (self.until or now).astimezone(UTC)
-        since = (self.since or until - timedelta(hours=self.hours or default_hours)).astimezone(UTC)
+        length = timedelta(hours=self.hours) if self.hours else default
+        since = (self.since or until - length).astimezone(UTC)
         if since >= until:
             raise UnprocessableError("since must be before until", details={"field": "since"})
         if until - since > timedelta(hours=MAX_WINDOW_HOURS):
