@@ -4,6 +4,7 @@ Juspay simulator, repairing through settlement and reporting mismatches on the b
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from paybridge.logic.sign_sdk_payload import SignedOrder
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
-from tests.helpers import bus_events, load_sample
+from paybridge_local.template import function_environment, load_template
+from tests.helpers import EVENTS, bus_events, load_sample
 from tests.integration.settlement.conftest import (
     credit,
     dead_letters,
@@ -181,8 +183,6 @@ def test_a_scheduled_event_reconciles_the_window_before_its_time(
 
 
 def test_the_template_schedules_the_function_and_alarms_on_mismatches() -> None:
-    from paybridge_local.template import function_environment, load_template
-
     template = load_template()
     function = template["Resources"]["ReconcileOrdersFunction"]["Properties"]
     assert function["Events"]["Scheduled"] == {
@@ -197,3 +197,11 @@ def test_the_template_schedules_the_function_and_alarms_on_mismatches() -> None:
     }
     alarm = template["Resources"]["ReconciliationMismatchAlarm"]["Properties"]
     assert (alarm["MetricName"], alarm["AlarmActions"]) == ("ReconciliationMismatch", [{"Ref": "AlarmTopic"}])
+
+
+def test_the_canned_scheduled_event_runs_through_the_handler(stack: LocalStack) -> None:
+    event = json.loads((EVENTS / "reconcile_orders_scheduled.json").read_text())
+    report = stack.runtime.invoke("ReconcileOrdersFunction", event)
+    assert (report["since"], report["until"]) == ("2026-11-29T10:00:00+00:00", "2026-11-29T13:00:00+00:00")
+    assert report["counts"]["checked"] == 0
+    assert report["complete"] is True

@@ -103,6 +103,14 @@ def test_a_pending_order_nobody_follows_gets_a_follower() -> None:
     assert actions(compare(received)) == [(Action.SETTLE, None), (Action.START_FOLLOWER, None)]
 
 
+def test_a_signed_order_juspay_holds_as_new_without_transactions_gets_a_follower() -> None:
+    new = Order.model_validate({"order_id": "testing-order-147", "status": "NEW", "amount": 50})
+    assert actions(compare(Facts(record(OrderStatus.RECEIVED), new))) == [
+        (Action.SETTLE, None),  # recorded as NO_WALLET: no wallet part yet
+        (Action.START_FOLLOWER, None),
+    ]
+
+
 def test_lifecycle_statuses_are_left_alone_unless_juspay_says_success() -> None:
     assert actions(compare(Facts(record(OrderStatus.STALE), juspay("AUTHORIZATION_FAILED")))) == [
         (Action.NONE, None)

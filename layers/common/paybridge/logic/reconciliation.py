@@ -30,6 +30,7 @@ from enum import StrEnum
 
 from paybridge.dal.orders import OrderRecord, OrderStatus
 from paybridge.logic.classify_order import Classification, Outcome, classify_order
+from paybridge.logic.pending_orders import is_pending
 from paybridge.logic.track_refund import online_part_refunded
 from paybridge.models.juspay import Order
 from paybridge.models.money import to_minor
@@ -107,7 +108,7 @@ def compare(facts: Facts) -> list[Finding]:
     elif record.status is OrderStatus.MISMATCH:
         findings = [_mismatch(MismatchKind.SETTLEMENT_MISMATCH, f"settlement refused: {record.reason}")]
     else:
-        findings = _open(record, classification, facts.follower_status)
+        findings = _open(record, classification, facts.follower_status, pending=is_pending(order))
     if refunds_to_follow(facts.refunds, order):
         findings.append(Finding(Action.FOLLOW_REFUNDS, "a refund's outcome at Juspay is not recorded"))
     return findings or [Finding(Action.NONE, f"in agreement ({record.status}, Juspay {order.status})")]
@@ -129,14 +130,17 @@ def refunds_to_follow(refunds: Sequence[RefundRecord], order: Order) -> list[Ref
 
 
 # --- per record status ---------------------------------------------------------------------------------
-def _open(record: OrderRecord, classification: Classification, follower: str | None) -> list[Finding]:
+def _open(
+    record: OrderRecord, classification: Classification, follower: str | None, *, pending: bool
+) -> list[Finding]:
     outcome = classification.outcome
     findings = []
     if outcome is Outcome.SUCCESS:
         findings.append(Finding(Action.SETTLE, f"Juspay {classification.status}, never settled here"))
     elif record.status not in _LIFECYCLE and record.status is not _RECORDED_AS[outcome]:
         findings.append(Finding(Action.SETTLE, f"{record.status} here, Juspay {classification.status}"))
-    if outcome is Outcome.PENDING and follower is None:
+    # The follower's own test (not the classifier's): an order without a wallet part is followed too.
+    if pending and follower is None:
         found = f"pending at Juspay ({classification.status}), not followed"
         findings.append(Finding(Action.START_FOLLOWER, found))
     return findings
