@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
-from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.orders import OrderRecord, OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.reconciliation import MismatchMarks
 from paybridge.dal.refunds import RefundsRepository
@@ -25,17 +26,27 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
 from paybridge.logic.pending_orders import release_pending_order
-from paybridge.logic.reconcile_orders import ReconcileDependencies, reconcile_orders
+from paybridge.logic.reconcile_orders import ReconcileDependencies, Repaired, reconcile_orders
 from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.logic.track_refund import TrackDependencies, track_refund
+from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
+from paybridge.models.refund import RefundRecord
 from paybridge.models.validation import request_error
 from paybridge.observability import logger, metrics, tracer
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _settled(action: str) -> Repaired:
+    return Repaired(action not in ("already_done", "ignored"), action)
+
+
+def _started(action: str) -> Repaired:
+    return Repaired(action == "started", action)
 
 
 @functools.cache
@@ -78,12 +89,16 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
         wallets=wallets,
     )
 
-    def repair_refunds(order_id: str, credit_back: bool) -> str:
-        # ORDER_REFUNDED is the event after which the credit-back applies; REFUND_INITIATED only follows.
-        event = "ORDER_REFUNDED" if credit_back else "REFUND_INITIATED"
-        result = track_refund(event, {"order_id": order_id}, track)
-        statuses = ",".join(str(r["status"]) for r in result.refunds) or "none"
-        return f"refunds {statuses}" + (f"; wallet {result.wallet}" if result.wallet else "")
+    def follow_refunds(order: Order, records: Sequence[RefundRecord]) -> Repaired:
+        result = track_refund("REFUND_INITIATED", {"order_id": order.order_id}, track)
+        before = {r.seq: r.status for r in records}
+        changed = any(before.get(r["refund_seq"]) != r["status"] for r in result.refunds)
+        return Repaired(changed, ",".join(f"{r['refund_seq']}:{r['status']}" for r in result.refunds))
+
+    def credit_back(record: OrderRecord, order: Order) -> Repaired:
+        # ORDER_REFUNDED is the event after which track_refund gives a settled wallet share back.
+        result = track_refund("ORDER_REFUNDED", {"order_id": record.order_id}, track)
+        return Repaired(result.wallet == "REVERSED", str(result.wallet))
 
     return ReconcileDependencies(
         touched=lambda since, until: touched_order_ids(dynamodb, orders.table_name, since=since, until=until),
@@ -93,13 +108,14 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
         juspay=juspay,
         marks=MismatchMarks(dynamodb, orders.table_name),
         publisher=publisher,
-        settle=lambda order_id, customer: (
+        settle=lambda order_id, customer: _settled(
             settle_order({"order_id": order_id, "customer_id": customer}, settle).action
         ),
-        start_follower=lambda order_id, customer: (
+        start_follower=lambda order_id, customer: _started(
             start_pending_order(order_id, customer, trigger="reconciliation", deps=start).action
         ),
-        repair_refunds=repair_refunds,
+        follow_refunds=follow_refunds,
+        credit_back=credit_back,
         clock=_now,
         time_left_ms=context.get_remaining_time_in_millis,
     )

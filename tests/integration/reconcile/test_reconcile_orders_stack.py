@@ -205,3 +205,40 @@ def test_the_canned_scheduled_event_runs_through_the_handler(stack: LocalStack) 
     assert (report["since"], report["until"]) == ("2026-11-29T10:00:00+00:00", "2026-11-29T13:00:00+00:00")
     assert report["counts"]["checked"] == 0
     assert report["complete"] is True
+
+
+def test_a_refund_without_webhook_is_followed_and_the_wallet_share_comes_back_once(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator
+) -> None:
+    assert credit(gateway, CUSTOMER, "100.00", "topup").status_code == 201
+    put_order(simulator, split_order())
+    publish_order_event(stack, split_order(), event_id="evt_ok", name="ORDER_PARTIAL_CHARGED")
+    stack.runtime.drain()
+    assert balance(gateway) == "90.00"
+    refund = signed(
+        gateway, "POST", f"/orders/{ORDER_ID}/refunds", {"amount": "40.00", "idempotency_key": "r1"}
+    )
+    assert refund.status_code == 201, refund.get_data(as_text=True)
+    [uid] = [r["unique_request_id"] for r in simulator_refunds(simulator, ORDER_ID)]
+    # Juspay completes the refund; its webhook never comes.
+    assert requests.post(f"{simulator.url}/__sim/refunds/{uid}", json={"status": "SUCCESS"}, timeout=5).ok
+
+    first = line(reconcile(stack), ORDER_ID)
+    assert first["result"] == "repaired"
+    assert first["done"][0] == "credit-back: REVERSED"
+    assert balance(gateway) == "100.00"
+    [stored] = [
+        i
+        for i in stack.session.client("dynamodb").scan(TableName=stack.output("RefundsTable"))["Items"]
+        if i["sk"]["S"].startswith("REFUND#")
+    ]
+    assert stored["status"]["S"] == "SUCCESS"
+
+    second = line(reconcile(stack), ORDER_ID)
+    assert (second["result"], second["done"]) == ("in_agreement", ["credit-back: ALREADY_DONE"])
+    assert balance(gateway) == "100.00"
+
+
+def simulator_refunds(simulator: JuspaySimulator, order_id: str) -> list[dict[str, Any]]:
+    order = requests.get(f"{simulator.url}/__sim/orders/{order_id}", timeout=5).json()
+    return list(order.get("refunds") or [])

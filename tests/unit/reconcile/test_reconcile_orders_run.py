@@ -11,7 +11,7 @@ import pytest
 
 from paybridge.dal.orders import OrderRecord, OrderStatus
 from paybridge.errors import JuspayNotFoundError, JuspayUnavailableError, PublishError, UnprocessableError
-from paybridge.logic.reconcile_orders import ReconcileDependencies, reconcile_orders
+from paybridge.logic.reconcile_orders import ReconcileDependencies, Repaired, reconcile_orders
 from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest
 from tests.helpers import load_sample
@@ -90,9 +90,9 @@ def deps(
     time_left: list[int] | None = None,
     settled: list[str] | None = None,
 ) -> ReconcileDependencies:
-    def settle(order_id: str, customer: str | None) -> str:
+    def settle(order_id: str, customer: str | None) -> Repaired:
         (settled if settled is not None else []).append(order_id)
-        return "debited"
+        return Repaired(True, "debited")
 
     left = iter(time_left) if time_left is not None else None
     return ReconcileDependencies(
@@ -104,8 +104,9 @@ def deps(
         marks=marks or Marks(),
         publisher=publisher or Publisher(),
         settle=settle,
-        start_follower=lambda order_id, customer: "started",
-        repair_refunds=lambda order_id, credit_back: "followed",
+        start_follower=lambda order_id, customer: Repaired(True, "started"),
+        follow_refunds=lambda order, refunds: Repaired(True, "1:SUCCESS"),
+        credit_back=lambda record, order: Repaired(False, "ALREADY_DONE"),
         clock=lambda: NOW,
         time_left_ms=(lambda: next(left)) if left is not None else None,
     )

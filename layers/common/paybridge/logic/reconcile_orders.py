@@ -13,7 +13,7 @@ tries again. The run stops early, reporting the orders it did not reach, when it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -32,6 +32,7 @@ __all__ = [
     "OrderReport",
     "ReconcileDependencies",
     "ReconcileReport",
+    "Repaired",
     "reconcile_orders",
 ]
 
@@ -92,8 +93,16 @@ class Publisher(Protocol):
         ...
 
 
-#: A repair: (order id, customer id) → a short word for what it did (e.g. "debited", "already_started").
-Repair = Callable[[str, str | None], str]
+@dataclass(frozen=True)
+class Repaired:
+    """What a repair did: ``changed`` is False when the normal path found it already done."""
+
+    changed: bool
+    what: str
+
+
+#: A repair keyed by the order: (order id, customer id) → what it did.
+Repair = Callable[[str, str | None], Repaired]
 
 
 @dataclass
@@ -109,8 +118,10 @@ class ReconcileDependencies:
     publisher: Publisher
     settle: Repair
     start_follower: Repair
-    #: (order id, credit_back) → what following the refunds (and crediting the wallet share back) did.
-    repair_refunds: Callable[[str, bool], str]
+    #: Follows the order's open refunds against this Order Status.
+    follow_refunds: Callable[[Order, Sequence[RefundRecord]], Repaired]
+    #: Gives a settled order's wallet share back if the Order Status shows it owed.
+    credit_back: Callable[[OrderRecord, Order], Repaired]
     clock: Callable[[], datetime]
     #: Milliseconds left in this invocation (Lambda's context); None: no limit.
     time_left_ms: Callable[[], int] | None = None
@@ -185,12 +196,13 @@ def _reconcile_one(order_id: str, deps: ReconcileDependencies) -> OrderReport | 
         facts = Facts(record, order, deps.refunds.list_for_order(order_id), _follower(order_id, deps))
         for finding in compare(facts):
             line.found.append(finding.found)
-            outcome = _act(finding, record, order, deps)
-            if outcome:
-                line.done.append(outcome)
+            if finding.action is Action.NONE:
+                continue
+            done = _act(finding, facts, deps)
+            line.done.append(done.what)
             if finding.action is Action.REPORT:
                 line.result = "mismatch"
-            elif finding.action is not Action.NONE and line.result != "mismatch":
+            elif done.changed and line.result != "mismatch":
                 line.result = "repaired"
     except Exception as exc:
         # One order's trouble must not stop the others; the next (overlapping) run tries it again.
@@ -208,19 +220,25 @@ def _follower(order_id: str, deps: ReconcileDependencies) -> str | None:
     return str(item.get("status") or "WAITING") if item is not None else None
 
 
-def _act(finding: Finding, record: OrderRecord, order: Order | None, deps: ReconcileDependencies) -> str:
+def _act(finding: Finding, facts: Facts, deps: ReconcileDependencies) -> Repaired:
+    record, order = facts.record, facts.order
     customer = record.customer_id or record.signed_customer_id
     if finding.action is Action.SETTLE:
-        return f"settlement: {deps.settle(record.order_id, customer)}"
+        done = deps.settle(record.order_id, customer)
+        return Repaired(done.changed, f"settlement: {done.what}")
     if finding.action is Action.START_FOLLOWER:
-        return f"follower: {deps.start_follower(record.order_id, customer)}"
+        done = deps.start_follower(record.order_id, customer)
+        return Repaired(done.changed, f"follower: {done.what}")
+    if order is None:  # pragma: no cover - compare asks Juspay-based repairs only with an Order Status
+        return Repaired(False, "nothing: Juspay does not know the order")
     if finding.action is Action.FOLLOW_REFUNDS:
-        return f"refunds: {deps.repair_refunds(record.order_id, False)}"
+        done = deps.follow_refunds(order, facts.refunds)
+        return Repaired(done.changed, f"refunds: {done.what}")
     if finding.action is Action.CREDIT_BACK:
-        return f"credit-back: {deps.repair_refunds(record.order_id, True)}"
-    if finding.action is Action.REPORT and finding.kind is not None:
-        return _report_mismatch(finding.kind, finding.found, record, order, deps)
-    return ""
+        done = deps.credit_back(record, order)
+        return Repaired(done.changed, f"credit-back: {done.what}")
+    assert finding.kind is not None  # REPORT findings always carry their kind
+    return Repaired(False, _report_mismatch(finding.kind, finding.found, record, order, deps))
 
 
 def _report_mismatch(
