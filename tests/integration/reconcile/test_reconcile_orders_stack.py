@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
+from functions.reconcile_orders.app import _deps
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository, OrderStatus
 from paybridge.dal.signed_orders import SignedOrdersRepository
+from paybridge.dal.wallets import WalletRepository
+from paybridge.logic.reconcile_orders import reconcile_orders
+from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.logic.sign_sdk_payload import SignedOrder
 from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.lambdas import LambdaContext
 from paybridge_local.simulator import JuspaySimulator
-from paybridge_local.stack import LocalStack
+from paybridge_local.stack import LocalSettings, LocalStack
 from paybridge_local.template import function_environment, load_template
 from tests.helpers import EVENTS, bus_events, load_sample
 from tests.integration.settlement.conftest import (
@@ -25,6 +35,7 @@ from tests.integration.settlement.conftest import (
     put_order,
     signed,
 )
+from tests.juspay_helpers import make_client
 
 SPLIT = "order_status_split_partial_charged_custom_wallet.json"  # 50.00 = 40.00 card + 10.00 wallet
 CUSTOMER = "testing-customer-two"
@@ -242,3 +253,61 @@ def test_a_refund_without_webhook_is_followed_and_the_wallet_share_comes_back_on
 def simulator_refunds(simulator: JuspaySimulator, order_id: str) -> list[dict[str, Any]]:
     order = requests.get(f"{simulator.url}/__sim/orders/{order_id}", timeout=5).json()
     return list(order.get("refunds") or [])
+
+
+def test_runs_racing_each_other_and_live_settlement_debit_once_and_report_once(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator, local_settings: LocalSettings
+) -> None:
+    # Local handlers run one at a time, so the race concurrent Lambda environments have is driven here: four
+    # reconciliation runs (the handler's own wiring) and four live settlements on threads, DynamoDB deciding.
+    assert credit(gateway, CUSTOMER, "100.00", "topup").status_code == 201
+    put_order(simulator, split_order())
+    orders = OrdersRepository(stack.session.client("dynamodb"), stack.output("OrdersTable"))
+    orders.note_received(ORDER_ID, event_id="evt_lost", customer_id=CUSTOMER, now=datetime.now(UTC))
+    settled_elsewhere = "testing-order-148"  # settled here, failed at Juspay: one mismatch for four runs
+    failed = split_order(order_id=settled_elsewhere, status="AUTHORIZATION_FAILED")
+    failed["txn_list"][0]["txn_detail"]["status"] = "AUTHORIZATION_FAILED"
+    put_order(simulator, failed)
+    OrdersRepository(stack.session.client("dynamodb"), stack.output("OrdersTable")).record(
+        settled_elsewhere,
+        OrderStatus.SETTLED,
+        now=datetime.now(UTC),
+        has_events=False,
+        fields={"amount_minor": 5000},
+    )
+    settle_deps = SettleDependencies(
+        juspay=make_client(
+            simulator.url,
+            api_key=local_settings.juspay_api_key,
+            merchant_id=local_settings.juspay_merchant_id,
+        ),
+        wallets=WalletRepository(stack.session.client("dynamodb"), stack.output("LedgerTable")),
+        orders=orders,
+        publisher=EventPublisher(stack.session.client("events"), stack.output("EventBus")),
+        clock=lambda: datetime.now(UTC),
+    )
+    context = LambdaContext("reconcile", "arn:reconcile", 512, "req", timeout_s=900)
+    start = threading.Barrier(8)
+    now = datetime.now(UTC)
+
+    def run(index: int) -> str:
+        start.wait()
+        if index % 2:
+            return settle_order({"order_id": ORDER_ID, "customer_id": CUSTOMER}, settle_deps).action
+        report = reconcile_orders(
+            now - timedelta(hours=1), now + timedelta(minutes=1), _deps(Settings.from_env(), context)
+        )
+        return ";".join(d for o in report.orders for d in o.done)
+
+    bus_events(stack)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(run, range(8)))
+    stack.runtime.drain()
+
+    assert balance(gateway) == "90.00"
+    assert sum(o.count("debited") for o in outcomes) == 1, outcomes
+    events = bus_events(stack)
+    assert [e["detail"]["order_id"] for e in events if e["detail-type"] == "OrderSettled"] == [ORDER_ID]
+    assert [e["detail"]["order_id"] for e in events if e["detail-type"] == "ReconciliationMismatch"] == [
+        settled_elsewhere
+    ]
