@@ -106,7 +106,9 @@ def target(args: argparse.Namespace) -> tuple[Any, str]:
 def render(report: dict[str, Any]) -> str:
     """The report as text a person reads: the window, the counts, then one block per order."""
     counts = report["counts"]
-    state = "complete" if report["complete"] else f"CUT SHORT: {counts['not_reached']} orders not reached"
+    state = "complete"
+    if not report["complete"]:
+        state = f"STOPPED, {report.get('stopped')}: {counts['not_reached']} orders not reached"
     lines = [
         f"Reconciliation of orders touched {report['since']} .. {report['until']} ({state})",
         f"checked {counts['checked']}: {counts['repaired']} repaired, {counts['mismatch']} mismatch(es) "

@@ -63,7 +63,8 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
     refunds = RefundsRepository(dynamodb, settings.refunds_table)
     pending = PendingOrdersRepository(dynamodb, settings.pending_orders_table)
     publisher = EventPublisher(session.client("events"), settings.event_bus_name)
-    juspay = juspay_client(settings)
+    # One client retry per call: a Juspay that stays down stops the run, and the next run starts over.
+    juspay = juspay_client(settings, max_retries=1)
     settle = SettleDependencies(
         juspay=juspay,
         wallets=wallets,

@@ -133,6 +133,16 @@ def test_one_orders_error_does_not_stop_the_others() -> None:
     }
 
 
+def test_a_run_stops_when_juspay_is_unavailable_for_three_orders_in_a_row() -> None:
+    records = {k: record(k, OrderStatus.RECEIVED) for k in ("a", "b", "c", "d", "e", "f")}
+    down = JuspayUnavailableError("503")
+    juspay = Juspay({"a": down, "b": split(), "c": down, "d": down, "e": down, "f": split()})
+    report = reconcile_orders(NOW, NOW, deps(records, juspay))
+    assert juspay.calls == ["a", "b", "c", "d", "e"]  # b's success resets the count
+    assert (report.complete, report.not_reached) == (False, 1)
+    assert report.stopped == "Juspay unavailable for 3 orders in a row"
+
+
 def test_an_unexpected_error_is_reported_too() -> None:
     records = {"a": record("a", OrderStatus.RECEIVED)}
     report = reconcile_orders(NOW, NOW, deps(records, Juspay({"a": RuntimeError("bug")})))
@@ -166,6 +176,7 @@ def test_the_run_stops_before_its_time_is_up_and_says_how_many_it_left() -> None
     report = reconcile_orders(NOW, NOW, deps(records, juspay, time_left=[900_000, 59_999]))
     assert juspay.calls == ["a"]
     assert (report.complete, report.not_reached, report.counts()["checked"]) == (False, 2, 1)
+    assert report.stopped == "out of time"
 
 
 def test_the_request_window() -> None:

@@ -39,6 +39,9 @@ __all__ = [
 EVENT_RECONCILIATION_MISMATCH = "ReconciliationMismatch"
 #: Stop taking new orders when less than this is left of the invocation (one order's work fits in it).
 STOP_BEFORE_MS = 60_000
+#: Juspay unavailable for this many orders in a row: the run stops (each would wait out the client's
+#: timeouts and retries); the next run, whose window overlaps, starts over.
+STOP_AFTER_UNAVAILABLE = 3
 
 
 class OrderStatusSource(Protocol):
@@ -138,6 +141,8 @@ class OrderReport:
     done: list[str] = field(default_factory=list)
     #: repaired | mismatch | in_agreement | error
     result: str = "in_agreement"
+    #: The error was Juspay being unavailable (rate limited, 5xx, timeouts).
+    unavailable: bool = False
 
 
 @dataclass
@@ -151,6 +156,8 @@ class ReconcileReport:
     complete: bool = True
     orders: list[OrderReport] = field(default_factory=list)
     not_reached: int = 0
+    #: Why the run stopped before the end of its window (None when it did not).
+    stopped: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Orders checked, by result, and those the run did not reach."""
@@ -164,14 +171,21 @@ def reconcile_orders(since: datetime, until: datetime, deps: ReconcileDependenci
     """Reconciles every order touched in ``[since, until]``; returns the report (also logged, ids only)."""
     report = ReconcileReport(since.isoformat(), until.isoformat(), deps.clock().isoformat())
     order_ids = list(dict.fromkeys(deps.touched(since, until)))
+    unavailable = 0
     for index, order_id in enumerate(order_ids):
+        stop = None
         if deps.time_left_ms is not None and deps.time_left_ms() < STOP_BEFORE_MS:
-            report.complete, report.not_reached = False, len(order_ids) - index
+            stop = "out of time"
+        elif unavailable >= STOP_AFTER_UNAVAILABLE:
+            stop = f"Juspay unavailable for {unavailable} orders in a row"
+        if stop is not None:
+            report.complete, report.not_reached, report.stopped = False, len(order_ids) - index, stop
             metrics.add_metric(name="ReconciliationIncomplete", unit=MetricUnit.Count, value=1)
             break
         line = _reconcile_one(order_id, deps)
         if line is not None:
             report.orders.append(line)
+            unavailable = unavailable + 1 if line.unavailable else 0
     report.finished_at = deps.clock().isoformat()
     counts = report.counts()
     for name, metric in (("repaired", "ReconciliationRepaired"), ("error", "ReconciliationErrors")):
@@ -207,7 +221,7 @@ def _reconcile_one(order_id: str, deps: ReconcileDependencies) -> OrderReport | 
     except Exception as exc:
         # One order's trouble must not stop the others; the next (overlapping) run tries it again.
         transient = isinstance(exc, TRANSIENT_ERRORS)
-        line.result = "error"
+        line.result, line.unavailable = "error", transient
         note = " (Juspay unavailable; the next run retries)" if transient else ""
         line.done.append(f"error: {type(exc).__name__}{note}")
         log = logger.warning if transient or isinstance(exc, PaybridgeError) else logger.exception
