@@ -17,9 +17,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.juspay import JuspayClient, parse_api_key_secret
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
+from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
 from paybridge.observability import logger, metrics, tracer
 
 
@@ -28,6 +31,9 @@ class _Runtime:
     settings: Settings
     repository: PendingOrdersRepository
     publisher: EventPublisher
+    schedule: FollowSchedule
+    signed_orders: SignedOrdersRepository
+    orders: OrdersRepository
 
 
 @functools.cache
@@ -35,10 +41,14 @@ def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
     session = boto3.session.Session()
+    dynamodb = session.client("dynamodb")
     return _Runtime(
         settings=settings,
-        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
+        repository=PendingOrdersRepository(dynamodb, settings.pending_orders_table),
         publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+        schedule=schedule_from(settings),
+        signed_orders=SignedOrdersRepository(dynamodb, settings.orders_table),
+        orders=OrdersRepository(dynamodb, settings.orders_table),
     )
 
 
@@ -59,5 +69,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         juspay=_juspay(runtime.settings),
         publisher=runtime.publisher,
         clock=lambda: datetime.now(UTC),
+        schedule=runtime.schedule,
+        expiries=runtime.signed_orders,
+        orders=runtime.orders,
     )
     return check_pending_order(event, deps)

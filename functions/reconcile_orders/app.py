@@ -25,6 +25,7 @@ from paybridge.dal.touched import touched_order_ids
 from paybridge.dal.wallets import WalletRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
+from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.pending_orders import release_pending_order
 from paybridge.logic.reconcile_orders import ReconcileDependencies, Repaired, reconcile_orders
 from paybridge.logic.settle_order import SettleDependencies, settle_order
@@ -76,7 +77,11 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
         ),
     )
     start = StartDependencies(
-        sfn_client=sfn, state_machine_arn=settings.pending_order_state_machine_arn, clock=_now
+        sfn_client=sfn,
+        state_machine_arn=settings.pending_order_state_machine_arn,
+        clock=_now,
+        repository=pending,
+        schedule=schedule_from(settings),
     )
     track = TrackDependencies(
         refunds=RefundDependencies(

@@ -17,8 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
 from paybridge.config import Settings
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
+from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.sign_sdk_payload import (
     Environment,
     SignedOrder,
@@ -67,8 +69,12 @@ def _deps() -> SigningDependencies:
                 session.client("stepfunctions"),
                 settings.pending_order_state_machine_arn,
                 lambda: datetime.now(UTC),
+                PendingOrdersRepository(dynamodb, settings.pending_orders_table),
+                schedule_from(settings),
             ),
         ),
+        default_expiry_minutes=settings.order_expiry_minutes,
+        time_scale=settings.time_scale,
     )
 
 

@@ -12,6 +12,8 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.config import Settings
+from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
 from paybridge.observability import logger, metrics, tracer
 
@@ -20,10 +22,13 @@ from paybridge.observability import logger, metrics, tracer
 def _deps() -> StartDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
+    session = boto3.session.Session()
     return StartDependencies(
-        sfn_client=boto3.session.Session().client("stepfunctions"),
+        sfn_client=session.client("stepfunctions"),
         state_machine_arn=settings.pending_order_state_machine_arn,
         clock=lambda: datetime.now(UTC),
+        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
+        schedule=schedule_from(settings),
     )
 
 

@@ -92,13 +92,27 @@ def test_the_machine_may_invoke_exactly_its_task_functions() -> None:
     )
 
 
-def test_parameters_reach_the_definition() -> None:
+def test_schedule_parameters_reach_the_functions_not_the_definition() -> None:
+    # The schedule is computed by the start and the poll task (one place, unit-tested), so the definition
+    # takes only the task functions' ARNs.
     parameters = TEMPLATE["Parameters"]
-    assert parameters["PendingOrderBackoffSeconds"]["Default"] == "10,30,60,120,300"
-    assert parameters["PendingOrderDeadlineSeconds"]["Default"] == 86400
-    subs = MACHINE["DefinitionSubstitutions"]
-    assert subs["PendingOrderBackoffSeconds"] == {"Ref": "PendingOrderBackoffSeconds"}
-    assert subs["PendingOrderDeadlineSeconds"] == {"Ref": "PendingOrderDeadlineSeconds"}
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    expected = {
+        "PendingOrderFirstWaitSeconds": ("PENDING_ORDER_FIRST_WAIT_SECONDS", 30),
+        "PendingOrderMaxWaitSeconds": ("PENDING_ORDER_MAX_WAIT_SECONDS", 14400),
+        "PendingOrderDeadlineSeconds": ("PENDING_ORDER_DEADLINE_SECONDS", 86400),
+        "OrderExpiryMinutes": ("ORDER_EXPIRY_MINUTES", 15),
+        "TimeScale": ("TIME_SCALE", 1),
+    }
+    for parameter, (variable, default) in expected.items():
+        assert parameters[parameter]["Default"] == default, parameter
+        assert variables[variable] == {"Ref": parameter}, variable
+    assert set(MACHINE["DefinitionSubstitutions"]) == {
+        "AwaitOrderWebhookFunctionArn",
+        "CheckPendingOrderFunctionArn",
+        "RecordPendingOrderFailureFunctionArn",
+    }
+    assert set(re.findall(r"\$\{(\w+)\}", DEFINITION_TEXT)) == set(MACHINE["DefinitionSubstitutions"])
 
 
 def test_the_state_machine_arn_given_to_functions_is_the_machines_own() -> None:
@@ -110,6 +124,8 @@ def test_the_state_machine_arn_given_to_functions_is_the_machines_own() -> None:
     for function in ("StartPendingOrderFunction", "AwaitOrderWebhookFunction"):
         statements = TEMPLATE["Resources"][function]["Properties"]["Policies"][0]["Statement"]
         states_resources = [
-            s["Resource"]["Fn::Sub"] for s in statements if str(s["Action"]).startswith("states:")
+            s["Resource"]["Fn::Sub"]
+            for s in statements
+            if s["Action"] in ("states:StartExecution", "states:SendTaskSuccess")
         ]
         assert states_resources == [arn], function

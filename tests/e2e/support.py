@@ -20,18 +20,31 @@ from tests.helpers import ROOT, sigv4_headers, wait_until
 
 
 @contextmanager
-def running_local_stack(directory: Path, *, parameter_overrides: str = "") -> Iterator[dict[str, Any]]:
-    """Starts the local stack on free ports; yields its outputs, the AWS client kwargs and the process."""
+def running_local_stack(
+    directory: Path, *, parameter_overrides: str = "", env: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Starts the local stack on free ports; yields its outputs, the AWS client kwargs and the process.
+
+    ``env`` adds ``LOCAL_*`` variables as a user would set them (e.g. ``LOCAL_TIME_SCALE``).
+    """
     outputs = directory / "outputs.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
-    env.update({name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")})
-    env.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
+    extra = env or {}
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
+    variables.update(
+        {name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")}
+    )
+    variables.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
     if parameter_overrides:
-        env["LOCAL_PARAMETER_OVERRIDES"] = parameter_overrides
+        variables["LOCAL_PARAMETER_OVERRIDES"] = parameter_overrides
+    variables.update(extra)
     log_path = directory / "local.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "paybridge_local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "paybridge_local"],
+            cwd=ROOT,
+            env=variables,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 90

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 CUSTOMER = "cust_e2e_pending_1"
 ORDER_ID = "ordE2EPending1"
-OVERRIDES = "PendingOrderBackoffSeconds=1,3 PendingOrderDeadlineSeconds=300"
+OVERRIDES = "PendingOrderFirstWaitSeconds=1 PendingOrderMaxWaitSeconds=3 PendingOrderDeadlineSeconds=300"
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,12 @@ class Settings(BaseModel):
     pending_orders_table: str = ""
     #: ARN of the pending-order state machine (built from its fixed name: no template cycle).
     pending_order_state_machine_arn: str = ""
+    #: The follower's growing schedule (unscaled seconds): first wait, longest wait, deadline of a follow.
+    pending_order_first_wait_s: int = Field(default=30, ge=1)
+    pending_order_max_wait_s: int = Field(default=4 * 3600, ge=1)
+    pending_order_deadline_s: int = Field(default=24 * 3600, ge=1)
+    #: How long a signed order can be paid when the request gives no expiry (minutes, unscaled).
+    order_expiry_minutes: int = Field(default=15, ge=1, le=1440)
     #: SDK payload signing: "kms" (default, key never leaves KMS) or "pem" (a PEM in Secrets Manager).
     sdk_signer: str = "kms"
     #: The KMS key (ARN or alias) that signs, when sdk_signer is "kms".
@@ -99,6 +105,10 @@ class Settings(BaseModel):
             refund_max_attempts=opt_int("REFUND_MAX_ATTEMPTS", 3),
             pending_orders_table=e.get("PENDING_ORDERS_TABLE", ""),
             pending_order_state_machine_arn=e.get("PENDING_ORDER_STATE_MACHINE_ARN", ""),
+            pending_order_first_wait_s=opt_int("PENDING_ORDER_FIRST_WAIT_SECONDS", 30),
+            pending_order_max_wait_s=opt_int("PENDING_ORDER_MAX_WAIT_SECONDS", 4 * 3600),
+            pending_order_deadline_s=opt_int("PENDING_ORDER_DEADLINE_SECONDS", 24 * 3600),
+            order_expiry_minutes=opt_int("ORDER_EXPIRY_MINUTES", 15),
             mandates_table=e.get("MANDATES_TABLE", ""),
             time_scale=opt_int("TIME_SCALE", 1),
             sdk_signer=e.get("SDK_SIGNER", "") or "kms",

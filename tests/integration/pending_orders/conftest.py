@@ -1,8 +1,9 @@
 """The pending-order state machine on moto, built from template.yaml with short waits.
 
-The definition is the real one; only the template parameters change (``PendingOrderBackoffSeconds``,
-``PendingOrderDeadlineSeconds``), as ``LOCAL_PARAMETER_OVERRIDES`` changes them for ``make local``. A test
-picks other values by parametrizing ``pending_parameters``.
+The definition is the real one; only the template parameters change (``PendingOrderFirstWaitSeconds``,
+``PendingOrderMaxWaitSeconds``, ``PendingOrderDeadlineSeconds``, ``TimeScale``), as
+``LOCAL_PARAMETER_OVERRIDES`` and ``LOCAL_TIME_SCALE`` change them for ``make local``. A test picks other
+values by parametrizing ``pending_parameters``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import pytest
 from paybridge_local.stack import LocalSettings
 
 #: One-second waits, a four-second deadline: every scenario ends within seconds.
-SHORT_WAITS = {"PendingOrderBackoffSeconds": "1", "PendingOrderDeadlineSeconds": "4"}
+SHORT_WAITS = {
+    "PendingOrderFirstWaitSeconds": "1",
+    "PendingOrderMaxWaitSeconds": "1",
+    "PendingOrderDeadlineSeconds": "4",
+}
 
 
 @pytest.fixture

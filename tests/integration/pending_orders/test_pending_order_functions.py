@@ -4,7 +4,7 @@ executions (TXN_CREATED from Juspay, OrderPending from settlement)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from tests.helpers import EVENTS
 
 from .support import of_type, order, put_order, repository, tap, wait_until
 
-LONG_WAITS = {"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}
+LONG_WAITS = {"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}
 
 
 def canned(name: str) -> dict[str, Any]:
@@ -88,9 +88,27 @@ def test_a_txn_created_webhook_on_the_bus_starts_the_execution(
     stop_all(stack)
 
 
+def open_follow(stack: LocalStack, order_id: str) -> str:
+    """What StartPendingOrder writes before it starts follow 1's execution; answers its start time."""
+    now = datetime.now(UTC)
+    assert repository(stack).open_follow(
+        order_id,
+        follow=1,
+        seen=None,
+        customer_id=None,
+        trigger="test",
+        now=now,
+        deadline_at=now + timedelta(days=1),
+    )
+    return now.isoformat()
+
+
+@pytest.mark.parametrize("pending_parameters", [LONG_WAITS])
 def test_canned_task_payloads_run_through_their_handlers(
     stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
+    open_follow(stack, "ord_canned_pending_3")
+    open_follow(stack, "ord_canned_pending_4")
     await_event = canned("pending_orders/await_order_webhook.json")
     answer = stack.runtime.invoke("AwaitOrderWebhookFunction", await_event)
     assert answer == {"order_id": "ord_canned_pending_3", "waiting": True, "wait_seconds": 10}
@@ -104,7 +122,7 @@ def test_canned_task_payloads_run_through_their_handlers(
         "started_at": datetime.now(UTC).isoformat(),
     }
     answer = stack.runtime.invoke("CheckPendingOrderFunction", check_event)
-    assert (answer["outcome"], answer["polls"], answer["next_wait_seconds"]) == ("pending", 1, 30)
+    assert (answer["outcome"], answer["polls"], answer["next_wait_seconds"]) == ("pending", 1, 60)
 
     failure_event = canned("pending_orders/record_pending_order_failure.json")
     answer = stack.runtime.invoke("RecordPendingOrderFailureFunction", failure_event)
@@ -116,6 +134,7 @@ def test_canned_task_payloads_run_through_their_handlers(
     assert event["detail"]["message"] == "Juspay get_order_status: not found"
 
 
+@pytest.mark.parametrize("pending_parameters", [LONG_WAITS])
 def test_a_poll_before_any_stored_wait_leaves_the_order_followed(
     stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
@@ -123,7 +142,7 @@ def test_a_poll_before_any_stored_wait_leaves_the_order_followed(
     # that follows must leave the order WAITING, with an expiry, so the next wait can store its token.
     order_id = "ord_late_first_wait"
     put_order(simulator, order(order_id, "PENDING_VBV"))
-    started_at = datetime.now(UTC).isoformat()
+    started_at = open_follow(stack, order_id)
     check_event = {**canned("pending_orders/check_pending_order.json"), "order_id": order_id}
     answer = stack.runtime.invoke("CheckPendingOrderFunction", {**check_event, "started_at": started_at})
     assert (answer["outcome"], answer["polls"]) == ("pending", 1)

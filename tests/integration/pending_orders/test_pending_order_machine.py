@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from paybridge.logic.pending_orders import release_pending_order
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
 
+from .conftest import SHORT_WAITS
 from .support import (
     add_fault,
     cost,
@@ -46,9 +48,7 @@ def release(stack: LocalStack, order_id: str, status: str) -> str:
 
 
 # A deadline far beyond the polls: under load the order must not go stale before the test marks it CHARGED.
-@pytest.mark.parametrize(
-    "pending_parameters", [{"PendingOrderBackoffSeconds": "1", "PendingOrderDeadlineSeconds": "60"}]
-)
+@pytest.mark.parametrize("pending_parameters", [{**SHORT_WAITS, "PendingOrderDeadlineSeconds": "60"}])
 def test_resolves_by_polling(stack: LocalStack, simulator: JuspaySimulator) -> None:
     order_id = "po_poll_1"
     put_order(simulator, order(order_id, "PENDING_VBV"))
@@ -87,22 +87,22 @@ def test_resolves_by_polling(stack: LocalStack, simulator: JuspaySimulator) -> N
 
 @pytest.mark.parametrize(
     "pending_parameters",
-    [{"PendingOrderBackoffSeconds": "1,60", "PendingOrderDeadlineSeconds": "600"}],
+    [{"PendingOrderFirstWaitSeconds": "3", "PendingOrderDeadlineSeconds": "600"}],
 )
-def test_webhook_mid_wait_ends_the_wait_at_once_with_at_most_one_poll(
+def test_webhook_mid_wait_ends_the_wait_at_once_with_no_further_poll(
     stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
     order_id = "po_hook_1"
     put_order(simulator, order(order_id, "PENDING_VBV"))
     started = start(stack, order_id)
     assert started.execution_arn is not None
-    # The first wait (1 s) ends in a poll; the second wait (60 s) is where the webhook arrives.
+    # Polls at 3, 6 and 12 s; the fourth wait (12 s) is where the webhook arrives.
     wait_until(
         lambda: (
-            (repository(stack).get(order_id) or {}).get("polls") == 1
+            (repository(stack).get(order_id) or {}).get("polls") == 3
             and (repository(stack).get(order_id) or {}).get("task_token")
         ),
-        what="the second wait",
+        what="the fourth wait",
     )
     put_order(simulator, order(order_id, "CHARGED"))
     released_at = time.monotonic()
@@ -110,7 +110,7 @@ def test_webhook_mid_wait_ends_the_wait_at_once_with_at_most_one_poll(
     assert release(stack, order_id, "CHARGED") == "released"
     execution = finished(stack, started.execution_arn, timeout_s=10)
 
-    assert time.monotonic() - released_at < 5, "the 60 s wait must end at once"
+    assert time.monotonic() - released_at < 5, "the 12 s wait must end at once"
     assert execution["status"] == "SUCCEEDED"
     assert json.loads(execution["output"])["webhook"] == {
         "status": "CHARGED",
@@ -118,16 +118,10 @@ def test_webhook_mid_wait_ends_the_wait_at_once_with_at_most_one_poll(
         "resolved_by": "webhook",
     }
     spent = cost(stack, started.execution_arn)
-    assert spent.polls == 1
-    assert status_polls(simulator, order_id) == 1
-    assert spent.states == [
-        "Init",
-        "AwaitWebhookOrTimeout",
-        "CheckOrderStatus",
-        "Decide",
-        "AwaitWebhookOrTimeout",
-        "ResolvedByWebhook",
-    ]
+    assert spent.polls == 3
+    assert status_polls(simulator, order_id) == 3
+    cycle = ["AwaitWebhookOrTimeout", "CheckOrderStatus", "Decide"]
+    assert spent.states == ["Init", *cycle * 3, "AwaitWebhookOrTimeout", "ResolvedByWebhook"]
     item = repository(stack).get(order_id)
     assert item is not None
     assert (item["status"], item["resolved_by"], item["resolved_status"]) == (
@@ -143,7 +137,7 @@ def test_webhook_mid_wait_ends_the_wait_at_once_with_at_most_one_poll(
 
 @pytest.mark.parametrize(
     "pending_parameters",
-    [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
+    [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
 )
 def test_webhook_during_the_first_wait_costs_no_poll(stack: LocalStack, simulator: JuspaySimulator) -> None:
     order_id = "po_hook_2"
@@ -164,23 +158,22 @@ def test_webhook_during_the_first_wait_costs_no_poll(stack: LocalStack, simulato
 
 @pytest.mark.parametrize(
     "pending_parameters",
-    [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
+    [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}],
 )
-def test_webhook_settled_before_the_execution_waits_ends_it_at_its_first_step(
+def test_an_order_settled_by_webhook_before_any_follow_is_not_followed(
     stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
     order_id = "po_hook_3"
-    # Settlement processed the terminal webhook before the execution reached its first wait.
+    # Settlement processed the terminal (paid) webhook before anything started following the order.
     assert release(stack, order_id, "CHARGED") == "recorded"
     started = start(stack, order_id)
-    assert started.execution_arn is not None
 
-    execution = finished(stack, started.execution_arn, timeout_s=10)
-
-    assert execution["status"] == "SUCCEEDED"
-    assert json.loads(execution["output"])["webhook"]["resolved_by"] == "webhook"
-    spent = cost(stack, started.execution_arn)
-    assert spent.states == ["Init", "AwaitWebhookOrTimeout", "ResolvedByWebhook"]
+    assert started.action == "closed"
+    assert started.execution_arn is None
+    executions = stack.session.client("stepfunctions").list_executions(
+        stateMachineArn=stack.output("PendingOrderStateMachine")
+    )["executions"]
+    assert executions == []
     assert status_polls(simulator, order_id) == 0
 
 
@@ -199,10 +192,9 @@ def test_deadline_marks_the_order_stale_and_moves_no_money(
     output = json.loads(execution["output"])
     assert output["outcome"] == "stale"
     spent = cost(stack, started.execution_arn)
-    # A wait before every poll; every poll before the deadline loops back to waiting. How many polls fit in
-    # the 4 s deadline with 1 s waits depends on this machine's load, so only the upper bound is fixed:
-    # more would mean a poll without its wait.
-    assert 1 <= spent.polls <= 6
+    # A wait before every poll; every poll before the deadline loops back to waiting. The deadline counts
+    # scheduled waits, so four 1 s waits reach the 4 s deadline however loaded this machine is.
+    assert spent.polls == 4
     cycle = ["AwaitWebhookOrTimeout", "CheckOrderStatus", "Decide"]
     assert spent.states == ["Init", *cycle * spent.polls, "Stale"]
     events = tap(stack)
@@ -269,7 +261,7 @@ def test_permanent_juspay_error_is_caught_into_a_recorded_failure(
 
 
 @pytest.mark.parametrize(
-    "pending_parameters", [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
 )
 def test_a_second_start_for_the_same_order_is_harmless(stack: LocalStack, simulator: JuspaySimulator) -> None:
     order_id = "po_twice_1"
@@ -284,7 +276,85 @@ def test_a_second_start_for_the_same_order_is_harmless(stack: LocalStack, simula
         stateMachineArn=stack.output("PendingOrderStateMachine")
     )["executions"]
     assert [e["name"] for e in executions] == [first.execution_name]
-    item = wait_until(lambda: repository(stack).get(order_id), what="the first wait")
-    assert item["status"] == STATUS_WAITING
+    item = wait_until(
+        lambda: (i := repository(stack).get(order_id)) and i.get("task_token") and i, what="the first wait"
+    )
+    assert (item["status"], item["follow"]) == (STATUS_WAITING, 1)
     assert item["execution_arn"] == first.execution_arn
     stack.session.client("stepfunctions").stop_execution(executionArn=str(first.execution_arn))
+
+
+@pytest.mark.parametrize(
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+)
+def test_a_new_attempt_after_a_failed_one_opens_a_new_follow(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_again_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    first = start(stack, order_id)
+    assert first.execution_arn is not None
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 1 waiting")
+    # Attempt 1 failed: settlement processed ORDER_FAILED and released the wait.
+    assert release(stack, order_id, "AUTHENTICATION_FAILED") == "released"
+    assert finished(stack, first.execution_arn, timeout_s=10)["status"] == "SUCCEEDED"
+
+    # Attempt 2's TXN_CREATED and its duplicates, at the same time (as concurrent Lambda invocations).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: start(stack, order_id), range(4)))
+
+    assert first.follow == 1
+    assert sorted(r.action for r in results) == ["already_started"] * 3 + ["started"]
+    assert {r.follow for r in results} == {2}
+    [second] = [r for r in results if r.action == "started"]
+    assert {r.execution_arn for r in results} == {second.execution_arn}
+    assert second.execution_name is not None
+    assert second.execution_name.endswith("-f2")
+    sfn = stack.session.client("stepfunctions")
+    names = {
+        e["name"]
+        for e in sfn.list_executions(stateMachineArn=stack.output("PendingOrderStateMachine"))["executions"]
+    }
+    assert names == {first.execution_name, second.execution_name}
+    item = wait_until(
+        lambda: (i := repository(stack).get(order_id)) and i.get("task_token") and i, what="follow 2 waiting"
+    )
+    assert (item["status"], item["follow"], item["execution_arn"]) == (
+        STATUS_WAITING,
+        2,
+        second.execution_arn,
+    )
+    assert "resolved_status" not in item
+    sfn.stop_execution(executionArn=str(second.execution_arn))
+
+
+@pytest.mark.parametrize(
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+)
+def test_a_follow_whose_execution_ended_without_closing_it_is_replaced_by_the_next_start(
+    stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    order_id = "po_unclosed_1"
+    put_order(simulator, order(order_id, "PENDING_VBV"))
+    first = start(stack, order_id)
+    assert first.execution_arn is not None
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 1 waiting")
+    assert release(stack, order_id, "CHARGED") == "released"
+    assert finished(stack, first.execution_arn, timeout_s=10)["status"] == "SUCCEEDED"
+    # The execution is over but the item says WAITING (as after an operator's stop, or a failure whose
+    # recording failed too).
+    stack.session.client("dynamodb").update_item(
+        TableName=stack.output("PendingOrdersTable"),
+        Key={"order_id": {"S": order_id}},
+        UpdateExpression="SET #s = :w",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":w": {"S": STATUS_WAITING}},
+    )
+
+    second = start(stack, order_id)
+
+    assert (second.action, second.follow) == ("started", 2)
+    sfn = stack.session.client("stepfunctions")
+    assert sfn.describe_execution(executionArn=str(second.execution_arn))["status"] == "RUNNING"
+    wait_until(lambda: (repository(stack).get(order_id) or {}).get("task_token"), what="follow 2 waiting")
+    sfn.stop_execution(executionArn=str(second.execution_arn))

@@ -18,7 +18,7 @@ from .support import cost, finished, repository, status_polls, wait_until
 
 
 @pytest.mark.parametrize(
-    "pending_parameters", [{"PendingOrderBackoffSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
+    "pending_parameters", [{"PendingOrderFirstWaitSeconds": "60", "PendingOrderDeadlineSeconds": "600"}]
 )
 def test_signed_order_is_followed_and_its_webhook_ends_the_wait(
     gateway: LocalApiGateway, stack: LocalStack, local_settings: LocalSettings, simulator: JuspaySimulator

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from paybridge.errors import ConflictError
+from paybridge.errors import ConflictError, JuspayNotFoundError
 from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
+from paybridge.logic.pending_order_schedule import FollowSchedule
 from paybridge.logic.pending_orders import release_pending_order
 from paybridge.logic.record_pending_order_failure import (
     FailureDependencies,
@@ -34,6 +35,10 @@ def client_error(code: str) -> ClientError:
 class FakeSfn:
     raises: Exception | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
+    execution_status: str = "RUNNING"
+
+    def describe_execution(self, **kwargs: Any) -> dict[str, Any]:
+        return {"status": self.execution_status}
 
     def start_execution(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(kwargs)
@@ -79,6 +84,20 @@ class FakeRepository:
     def mark_failed(self, order_id: str, **kwargs: Any) -> bool:
         return self._write("mark_failed")
 
+    def mark_abandoned(self, order_id: str, **kwargs: Any) -> bool:
+        return self._write("mark_abandoned")
+
+    def open_follow(self, order_id: str, *, follow: int, seen: Any, now: datetime, **kwargs: Any) -> bool:
+        self.writes.append(f"open_follow:{follow}")
+        self.item = {
+            "status": "WAITING",
+            "follow": follow,
+            "started_at": now.isoformat(),
+            "deadline_at": kwargs["deadline_at"].isoformat(),
+            "customer_id": kwargs["customer_id"],
+        }
+        return True
+
     def resolve_by_webhook(self, order_id: str, status: str, **kwargs: Any) -> dict[str, Any] | None:
         self.writes.append("resolve_by_webhook")
         return self.previous
@@ -95,36 +114,130 @@ class FakePublisher:
 
 @dataclass
 class FakeJuspay:
-    status: str
+    status: str | None  # None: Juspay does not know the order (404)
+    txn_id: str | None = None
 
     def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
-        return Order(order_id=order_id, status=self.status, customer_id="cust_from_juspay")
+        if self.status is None:
+            raise JuspayNotFoundError("Juspay get_order_status: not found")
+        return Order(
+            order_id=order_id, status=self.status, customer_id="cust_from_juspay", txn_id=self.txn_id
+        )
+
+
+@dataclass
+class FakeExpiries:
+    expires_at: datetime | None = None
+
+    def order_expiry(self, order_id: str) -> datetime | None:
+        return self.expires_at
+
+
+@dataclass
+class FakeOrders:
+    recorded: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def record(self, order_id: str, status: Any, **kwargs: Any) -> Any:
+        self.recorded.append((order_id, str(status), dict(kwargs.get("fields") or {})))
+        return None
+
+
+SCHEDULE = FollowSchedule(first_wait_s=10, max_wait_s=600, deadline_s=1000)
 
 
 def check_payload(**overrides: Any) -> dict[str, Any]:
     payload = {
         "order_id": "ord_1",
         "customer_id": None,
+        "follow": 2,
         "started_at": (NOW - timedelta(seconds=100)).isoformat(),
+        "deadline_at": (NOW + timedelta(seconds=900)).isoformat(),
         "polls": 2,
-        "schedule": "10,30,60",
-        "deadline_seconds": "1000",
+        "followed_seconds": 40,
     }
     return {**payload, **overrides}
 
 
-def run_check(status: str, repo: FakeRepository, **overrides: Any) -> tuple[dict[str, Any], FakePublisher]:
+def run_check(
+    status: str | None,
+    repo: FakeRepository,
+    *,
+    expires_at: datetime | None = None,
+    orders: FakeOrders | None = None,
+    txn_id: str | None = None,
+    **overrides: Any,
+) -> tuple[dict[str, Any], FakePublisher]:
     publisher = FakePublisher()
-    deps = CheckDependencies(repo, FakeJuspay(status), publisher, lambda: NOW)  # type: ignore[arg-type]
+    deps = CheckDependencies(
+        repo,  # type: ignore[arg-type]
+        FakeJuspay(status, txn_id),
+        publisher,  # type: ignore[arg-type]
+        lambda: NOW,
+        SCHEDULE,
+        FakeExpiries(expires_at),
+        orders or FakeOrders(),
+    )
     return check_pending_order(check_payload(**overrides), deps), publisher
 
 
 # --- check -----------------------------------------------------------------------------------------------
 def test_pending_order_gets_the_next_wait_of_the_schedule() -> None:
     answer, publisher = run_check("PENDING_VBV", FakeRepository())
-    assert (answer["outcome"], answer["polls"], answer["next_wait_seconds"]) == ("pending", 3, 60)
+    assert (answer["outcome"], answer["polls"], answer["next_wait_seconds"]) == ("pending", 3, 40)
+    assert (answer["followed_seconds"], answer["follow"]) == (80, 2)
     assert answer["customer_id"] == "cust_from_juspay"
     assert publisher.events == []
+
+
+def test_an_unknown_order_not_signed_here_is_still_an_error() -> None:
+    with pytest.raises(JuspayNotFoundError):
+        run_check(None, FakeRepository())
+
+
+def test_a_signed_order_not_created_yet_is_followed_until_its_expiry() -> None:
+    repo = FakeRepository()
+    # Expiry 100 s after the follow started (= 100 scheduled seconds): the next poll lands on it.
+    answer, publisher = run_check(None, repo, expires_at=NOW, followed_seconds=70)
+    assert (answer["outcome"], answer["status"], answer["next_wait_seconds"]) == (
+        "pending",
+        "NOT_CREATED",
+        30,
+    )
+    assert repo.writes == ["record_poll"]
+    assert publisher.events == []
+
+
+@pytest.mark.parametrize(("status", "reason"), [(None, "not_created"), ("NEW", "no_attempt")])
+def test_an_order_never_attempted_is_abandoned_at_its_expiry(status: str | None, reason: str) -> None:
+    repo, orders = FakeRepository(), FakeOrders()
+    answer, publisher = run_check(status, repo, expires_at=NOW, orders=orders, followed_seconds=100)
+    assert answer["outcome"] == "abandoned"
+    assert repo.writes == ["mark_abandoned"]
+    assert orders.recorded == [
+        ("ord_1", "ABANDONED", {"reason": reason, "juspay_status": status or "NOT_CREATED"})
+    ]
+    [(source, detail_type, detail)] = publisher.events
+    assert (source, detail_type) == ("paybridge", "OrderAbandoned")
+    assert detail["expired_at"] == NOW.isoformat()
+    assert detail["polls"] == 3
+
+
+def test_an_order_with_an_attempt_is_not_abandoned_at_its_expiry() -> None:
+    answer, publisher = run_check(
+        "NEW", FakeRepository(), expires_at=NOW, followed_seconds=100, txn_id="m-o-1"
+    )
+    assert answer["outcome"] == "pending"
+    assert publisher.events == []
+
+
+def test_an_abandonment_that_lost_to_a_webhook_publishes_nothing() -> None:
+    orders = FakeOrders()
+    answer, publisher = run_check(
+        None, FakeRepository(lands=False), expires_at=NOW, orders=orders, followed_seconds=100
+    )
+    assert (answer["outcome"], answer["resolved_by"]) == ("resolved", "webhook")
+    assert publisher.events == []
+    assert orders.recorded == []
 
 
 def test_terminal_order_is_handed_to_settlement() -> None:
@@ -141,17 +254,17 @@ def test_terminal_order_is_handed_to_settlement() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("status", "deadline"), [("CHARGED", "1000"), ("PENDING_VBV", "50"), ("NEW", "1000")]
-)
-def test_an_order_a_webhook_resolved_meanwhile_ends_without_publishing(status: str, deadline: str) -> None:
-    answer, publisher = run_check(status, FakeRepository(lands=False), deadline_seconds=deadline)
+@pytest.mark.parametrize(("status", "followed"), [("CHARGED", 40), ("PENDING_VBV", 1000), ("NEW", 40)])
+def test_an_order_a_webhook_resolved_meanwhile_ends_without_publishing(status: str, followed: int) -> None:
+    answer, publisher = run_check(status, FakeRepository(lands=False), followed_seconds=followed)
     assert (answer["outcome"], answer["resolved_by"]) == ("resolved", "webhook")
     assert publisher.events == []
 
 
 def test_deadline_passed_marks_stale() -> None:
-    answer, publisher = run_check("AUTHORIZING", FakeRepository(), deadline_seconds="100")
+    answer, publisher = run_check(
+        "AUTHORIZING", FakeRepository(), followed_seconds=1000, deadline_at=NOW.isoformat()
+    )
     assert answer["outcome"] == "stale"
     [(_, detail_type, detail)] = publisher.events
     assert detail_type == "OrderStale"
@@ -165,8 +278,9 @@ def await_payload() -> dict[str, Any]:
         "execution_arn": "arn:exec",
         "order_id": "ord_1",
         "customer_id": "cust_1",
+        "follow": 1,
         "started_at": NOW.isoformat(),
-        "deadline_seconds": "600",
+        "deadline_at": (NOW + timedelta(seconds=600)).isoformat(),
         "wait_seconds": 10,
         "polls": 0,
     }
@@ -189,6 +303,13 @@ def test_await_releases_at_once_an_order_already_resolved_by_webhook() -> None:
     [call] = sfn.calls
     assert call["taskToken"] == "tok-1"
     assert json.loads(call["output"]) == {"order_id": "ord_1", "status": "CHARGED", "resolved_by": "webhook"}
+
+
+def test_await_of_a_superseded_follow_ends_at_once() -> None:
+    repo, sfn = FakeRepository(lands=False, item={"status": "WAITING", "follow": 2}), FakeSfn()
+    answer = await_order_webhook(await_payload(), AwaitDependencies(repo, sfn, lambda: NOW))  # type: ignore[arg-type]
+    assert answer["waiting"] is False
+    assert json.loads(sfn.calls[0]["output"])["resolved_by"] == "superseded"
 
 
 def test_await_refuses_a_record_in_any_other_state() -> None:
@@ -240,37 +361,103 @@ def test_release_raises_other_errors_so_settlement_retries() -> None:
 
 
 # --- start -----------------------------------------------------------------------------------------------
-def start_deps(sfn: FakeSfn) -> StartDependencies:
-    return StartDependencies(sfn, MACHINE, lambda: NOW)  # type: ignore[arg-type]
+def start_deps(sfn: FakeSfn, repo: FakeRepository | None = None) -> StartDependencies:
+    return StartDependencies(
+        sfn,  # type: ignore[arg-type]
+        MACHINE,
+        lambda: NOW,
+        repo or FakeRepository(),
+        FollowSchedule(first_wait_s=30, deadline_s=86400, time_scale=10),
+    )
 
 
-def test_start_names_the_execution_after_the_order() -> None:
-    sfn = FakeSfn()
-    result = start_pending_order("ord_1", "cust_1", trigger="juspay/TXN_CREATED", deps=start_deps(sfn))
-    assert result.action == "started"
+def test_start_opens_the_first_follow_and_names_the_execution_after_order_and_follow() -> None:
+    sfn, repo = FakeSfn(), FakeRepository()
+    result = start_pending_order("ord_1", "cust_1", trigger="juspay/TXN_CREATED", deps=start_deps(sfn, repo))
+    assert (result.action, result.follow) == ("started", 1)
+    assert repo.writes == ["open_follow:1"]
     [call] = sfn.calls
     assert call["name"] == result.execution_name
+    assert call["name"].endswith("-f1")
     assert call["stateMachineArn"] == MACHINE
     assert json.loads(call["input"]) == {
         "order_id": "ord_1",
         "customer_id": "cust_1",
+        "follow": 1,
         "started_at": NOW.isoformat(),
+        "deadline_at": (NOW + timedelta(seconds=8640)).isoformat(),  # a day, scaled by 10
         "trigger": "juspay/TXN_CREATED",
+        "requested_at": NOW.isoformat(),
+        "followed_seconds": 30,
+        "next_wait_seconds": 3,
     }
 
 
-def test_a_second_start_is_harmless_and_other_errors_raise() -> None:
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"status": "RESOLVED", "follow": 1, "resolved_status": "AUTHENTICATION_FAILED"},
+        {"status": "RESOLVED", "resolved_status": "JUSPAY_DECLINED"},  # noted by a release, never followed
+        {"status": "STALE", "follow": 1},
+        {"status": "FAILED", "follow": 1},
+        {"status": "ABANDONED", "follow": 1},
+    ],
+)
+def test_a_follow_that_ended_is_followed_by_a_new_one(item: dict[str, Any]) -> None:
+    sfn, repo = FakeSfn(), FakeRepository(item=dict(item))
+    result = start_pending_order("ord_1", None, trigger="juspay/TXN_CREATED", deps=start_deps(sfn, repo))
+    follow = int(item.get("follow", 0)) + 1
+    assert (result.action, result.follow) == ("started", follow)
+    assert repo.writes == [f"open_follow:{follow}"]
+    assert sfn.calls[0]["name"].endswith(f"-f{follow}")
+
+
+def test_an_order_resolved_as_paid_is_not_followed_again() -> None:
+    sfn = FakeSfn()
+    repo = FakeRepository(item={"status": "RESOLVED", "follow": 1, "resolved_status": "CHARGED"})
+    result = start_pending_order("ord_1", None, trigger="t", deps=start_deps(sfn, repo))
+    assert result.action == "closed"
+    assert sfn.calls == []
+    assert repo.writes == []
+
+
+def waiting(follow: int = 3) -> dict[str, Any]:
+    return {
+        "status": "WAITING",
+        "follow": follow,
+        "started_at": NOW.isoformat(),
+        "deadline_at": NOW.isoformat(),
+    }
+
+
+def test_a_second_start_of_a_running_follow_is_harmless_and_other_errors_raise() -> None:
+    repo = FakeRepository(item=waiting())
     result = start_pending_order(
-        "ord_1", None, trigger="t", deps=start_deps(FakeSfn(client_error("ExecutionAlreadyExists")))
+        "ord_1", None, trigger="t", deps=start_deps(FakeSfn(client_error("ExecutionAlreadyExists")), repo)
     )
-    assert result.action == "already_started"
+    assert (result.action, result.follow) == ("already_started", 3)
     assert (
         result.execution_arn == f"{MACHINE.replace(':stateMachine:', ':execution:')}:{result.execution_name}"
     )
+    assert repo.writes == []
     with pytest.raises(ClientError):
         start_pending_order(
-            "ord_1", None, trigger="t", deps=start_deps(FakeSfn(client_error("ThrottlingException")))
+            "ord_1", None, trigger="t", deps=start_deps(FakeSfn(client_error("ThrottlingException")), repo)
         )
+
+
+def test_a_waiting_follow_whose_execution_ended_is_replaced() -> None:
+    class EndedOnce(FakeSfn):
+        def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+            if kwargs["name"].endswith("-f3"):
+                self.calls.append(kwargs)
+                raise client_error("ExecutionAlreadyExists")
+            return super().start_execution(**kwargs)
+
+    sfn, repo = EndedOnce(execution_status="ABORTED"), FakeRepository(item=waiting())
+    result = start_pending_order("ord_1", None, trigger="t", deps=start_deps(sfn, repo))
+    assert (result.action, result.follow) == ("started", 4)
+    assert repo.writes == ["open_follow:4"]
 
 
 def test_events_start_by_their_order_id_and_events_without_one_are_ignored() -> None:
@@ -306,7 +493,9 @@ def test_error_summary_keeps_our_messages_only() -> None:
 def test_failure_of_an_order_resolved_meanwhile_is_still_reported() -> None:
     publisher = FakePublisher()
     deps = FailureDependencies(FakeRepository(lands=False), publisher, lambda: NOW)  # type: ignore[arg-type]
-    answer = record_pending_order_failure({"order_id": "ord_1", "error": {"Error": "States.Timeout"}}, deps)
+    answer = record_pending_order_failure(
+        {"order_id": "ord_1", "follow": 1, "error": {"Error": "States.Timeout"}}, deps
+    )
     assert answer == {"order_id": "ord_1", "error": "States.Timeout", "recorded": True}
     [(_, detail_type, detail)] = publisher.events
     assert detail_type == "PendingOrderFailed"

@@ -96,8 +96,13 @@ def test_a_status_recorded_differently_is_recorded_again_through_settlement() ->
 def test_a_pending_order_nobody_follows_gets_a_follower() -> None:
     facts = Facts(record(OrderStatus.PENDING), juspay("PENDING_VBV"), follower_status=None)
     assert actions(compare(facts)) == [(Action.START_FOLLOWER, None)]
+    # A follow in progress is asked again (the start is idempotent and replaces a dead execution) ...
     followed = Facts(record(OrderStatus.PENDING), juspay("PENDING_VBV"), follower_status="WAITING")
-    assert actions(compare(followed)) == [(Action.NONE, None)]
+    assert actions(compare(followed)) == [(Action.START_FOLLOWER, None)]
+    # ... a follow that ended for good (deadline, expiry, failure) is not restarted.
+    for ended in ("STALE", "ABANDONED", "FAILED"):
+        stale = Facts(record(OrderStatus.PENDING), juspay("PENDING_VBV"), follower_status=ended)
+        assert actions(compare(stale)) == [(Action.NONE, None)]
     # Recorded as RECEIVED (settlement died): recorded as pending and followed.
     received = Facts(record(OrderStatus.RECEIVED), juspay("PENDING_VBV"))
     assert actions(compare(received)) == [(Action.SETTLE, None), (Action.START_FOLLOWER, None)]

@@ -382,3 +382,23 @@ def test_wallet_offer_rules(changes: dict[str, Any], field: str | None) -> None:
         wallet(**changes)
     expected_locs = [(field,)] if field else [()]  # the eligible > balance rule is model-wide
     assert [err["loc"] for err in caught.value.errors()] == expected_locs
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 1441])
+def test_expiry_minutes_must_be_between_a_minute_and_a_day(minutes: int) -> None:
+    error = process_error(expiry_minutes=minutes)
+    assert isinstance(error, UnprocessableError)
+    assert error.details["field"] == "expiry_minutes"
+
+
+@pytest.mark.parametrize("minutes", ["15", 15.5, True])
+def test_expiry_minutes_must_be_a_json_integer(minutes: object) -> None:
+    error = process_error(expiry_minutes=minutes)
+    assert isinstance(error, PaybridgeError)
+    assert error.status_code in (400, 422)
+    assert error.details["field"] == "expiry_minutes"
+
+
+def test_expiry_minutes_is_optional() -> None:
+    assert parse_process_request(VALID_PROCESS).expiry_minutes is None
+    assert parse_process_request({**VALID_PROCESS, "expiry_minutes": 1440}).expiry_minutes == 1440

@@ -257,9 +257,29 @@ def test_signed_order_record(pem_signer: PemSigner, clock: Clock, request_ids: C
         "wallet_payment_method": "JUSPAY_WALLET",
         "merchant_key_id": "2980",
         "signed_at": "2019-10-24T13:03:20.845000+00:00",
+        "expires_at": None,
     }
     no_wallet = build(request, pem_signer, clock, request_ids).order
     assert (no_wallet.wallet_offered_minor, no_wallet.wallet_payment_method) == (0, None)
+
+
+def test_the_order_expiry_counts_from_the_signing_time(
+    pem_signer: PemSigner, clock: Clock, request_ids: Callable[[], str]
+) -> None:
+    request = sample_like_request(amount="250.00")
+    signed = build_process_payload(
+        request,
+        signer=pem_signer,
+        merchant_id="idea_preprod",
+        client_id="idea_android",
+        clock=clock,
+        request_id_factory=request_ids,
+        wallet_offer=None,
+        expires_after=timedelta(minutes=15),
+    )
+    assert signed.order.expires_at == datetime(2019, 10, 24, 13, 18, 20, 845000, tzinfo=UTC)
+    assert signed.order.to_record()["expires_at"] == "2019-10-24T13:18:20.845000+00:00"
+    assert "expiry" not in signed.order_details  # this system's view of the order, not signed for Juspay
 
 
 # --- Wallet offer ----------------------------------------------------------------------------------------

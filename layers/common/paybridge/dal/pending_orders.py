@@ -1,9 +1,12 @@
 """The pending orders table: one item per order followed by the pending-order state machine (pk order_id).
 
 It holds the task token of the wait in progress, so settlement can end that wait, and the order's
-pending-tracking state: WAITING → RESOLVED (by poll or webhook) | STALE (deadline passed) | FAILED.
-Every transition is a conditional write, so a webhook resolution and a poll racing each other agree on one
-outcome, and RESOLVED is final. Items expire (DynamoDB TTL ``expires_at``) a retention period after the
+pending-tracking state: WAITING → RESOLVED (by poll or webhook) | STALE (deadline passed) | FAILED |
+ABANDONED (no payment attempt before the order expired). ``follow`` numbers the follows of one order: a
+follow that ended may be followed by another (a new payment attempt), opened with a conditional write so
+concurrent starts agree on one. Every write of a follow's execution is conditioned on its ``follow``, so
+a superseded execution cannot touch its successor's state; a webhook resolution and a poll racing each
+other agree on one outcome. Items expire (DynamoDB TTL ``expires_at``) a retention period after the
 deadline or the resolution.
 """
 
@@ -21,6 +24,7 @@ STATUS_WAITING = "WAITING"
 STATUS_RESOLVED = "RESOLVED"
 STATUS_STALE = "STALE"
 STATUS_FAILED = "FAILED"
+STATUS_ABANDONED = "ABANDONED"
 
 RESOLVED_BY_POLL = "poll"
 RESOLVED_BY_WEBHOOK = "webhook"
@@ -48,10 +52,66 @@ class PendingOrdersRepository:
         item = response.get("Item")
         return from_item(item) if item else None
 
+    def open_follow(
+        self,
+        order_id: str,
+        *,
+        follow: int,
+        seen: dict[str, Any] | None,
+        customer_id: str | None,
+        trigger: str,
+        now: datetime,
+        deadline_at: datetime,
+    ) -> bool:
+        """Opens follow number ``follow`` (WAITING) over the item as it was ``seen`` (None: no item).
+
+        False when another writer changed the item since it was read (a concurrent start won): re-read.
+        """
+        values: dict[str, Any] = {
+            ":follow": follow,
+            ":waiting": STATUS_WAITING,
+            ":now": now.isoformat(),
+            ":deadline": deadline_at.isoformat(),
+            ":zero": 0,
+            ":trigger": trigger,
+            ":expires": _epoch(max(deadline_at, now) + self._retention),
+        }
+        sets = [
+            "follow = :follow",
+            "#status = :waiting",
+            "started_at = :now",
+            "deadline_at = :deadline",
+            "polls = :zero",
+            "follow_trigger = :trigger",
+            "expires_at = :expires",
+        ]
+        if customer_id:
+            values[":customer"] = customer_id
+            sets.append("customer_id = :customer")
+        # What the previous follow left behind is cleared; its outcome is history (events, metrics).
+        cleared = (
+            "task_token, resolved_by, resolved_status, resolved_at, failure, failed_at, stale_at, "
+            "abandoned_at, last_status, last_polled_at, waiting_since, wait_seconds"
+        )
+        if seen is None:
+            condition = "attribute_not_exists(order_id)"
+        else:
+            values[":seen_status"] = str(seen.get("status", ""))
+            previous = int(seen.get("follow", 0))
+            if previous:
+                values[":previous"] = previous
+                condition = "follow = :previous AND #status = :seen_status"
+            else:
+                condition = "attribute_not_exists(follow) AND #status = :seen_status"
+        return self._update(
+            order_id, "SET " + ", ".join(sets) + " REMOVE " + cleared, values, condition=condition
+        )
+
     def record_wait(
         self,
         order_id: str,
         *,
+        follow: int,
         task_token: str,
         execution_arn: str,
         customer_id: str | None,
@@ -61,9 +121,10 @@ class PendingOrdersRepository:
         polls: int,
         now: datetime,
     ) -> bool:
-        """Stores the token of the wait starting now. False when the order is no longer WAITING (a webhook
-        resolved it before this wait began): the caller ends the wait itself."""
+        """Stores the token of the wait starting now. False when this follow is no longer WAITING (a webhook
+        resolved it before this wait began, or a later follow replaced it): the caller ends the wait."""
         values: dict[str, Any] = {
+            ":follow": follow,
             ":token": task_token,
             ":execution": execution_arn,
             ":started": started_at.isoformat(),
@@ -92,33 +153,34 @@ class PendingOrdersRepository:
             order_id,
             "SET " + ", ".join(sets),
             values,
-            condition="attribute_not_exists(order_id) OR #status = :waiting",
+            condition="follow = :follow AND #status = :waiting",
         )
 
     def record_poll(
-        self, order_id: str, *, polls: int, status: str, deadline_at: datetime, now: datetime
+        self, order_id: str, *, follow: int, polls: int, status: str, deadline_at: datetime, now: datetime
     ) -> bool:
-        """Notes a poll that found the order still pending. False when it is no longer WAITING.
+        """Notes a poll that found the order still pending (or not created yet). False when this follow is
+        no longer WAITING.
 
-        The poll may be the first write for the order: a wait can time out before its task stored anything
-        (its Lambda invocation was late), so the item is created WAITING, with its expiry, for the next
-        wait to take over.
+        The follow's item was written when it was opened; a wait that timed out before its task stored
+        anything (a late Lambda invocation) leaves it WAITING, so the next wait takes over.
         """
         return self._update(
             order_id,
-            "SET #status = :waiting, polls = :polls, last_status = :last, last_polled_at = :now, "
+            "SET polls = :polls, last_status = :last, last_polled_at = :now, "
             "expires_at = if_not_exists(expires_at, :expires) REMOVE task_token",
             {
+                ":follow": follow,
                 ":polls": polls,
                 ":last": status,
                 ":now": now.isoformat(),
                 ":waiting": STATUS_WAITING,
                 ":expires": _epoch(max(deadline_at, now) + self._retention),
             },
-            condition="attribute_not_exists(order_id) OR #status = :waiting",
+            condition="follow = :follow AND #status = :waiting",
         )
 
-    def resolve_by_poll(self, order_id: str, *, status: str, polls: int, now: datetime) -> bool:
+    def resolve_by_poll(self, order_id: str, *, follow: int, status: str, polls: int, now: datetime) -> bool:
         """Marks the order RESOLVED by a poll. False when a webhook resolved it first (nothing to hand over).
 
         Repeatable by the poll itself (a retried task re-marks and re-publishes), never over a webhook's
@@ -129,6 +191,7 @@ class PendingOrdersRepository:
             "SET #status = :resolved, resolved_by = :poll, resolved_status = :last, last_status = :last, "
             "polls = :polls, resolved_at = :now, expires_at = :expires REMOVE task_token",
             {
+                ":follow": follow,
                 ":resolved": STATUS_RESOLVED,
                 ":poll": RESOLVED_BY_POLL,
                 ":last": status,
@@ -136,7 +199,7 @@ class PendingOrdersRepository:
                 ":now": now.isoformat(),
                 ":expires": _epoch(now + self._retention),
             },
-            condition="attribute_not_exists(order_id) OR #status <> :resolved OR resolved_by = :poll",
+            condition="follow = :follow AND (#status <> :resolved OR resolved_by = :poll)",
         )
 
     def resolve_by_webhook(
@@ -172,38 +235,51 @@ class PendingOrdersRepository:
             raise
         return from_item(response.get("Attributes", {}))
 
-    def mark_stale(self, order_id: str, *, status: str, polls: int, now: datetime) -> bool:
-        """Marks the order STALE (deadline passed, still pending). False when it was RESOLVED meanwhile."""
+    def mark_stale(self, order_id: str, *, follow: int, status: str, polls: int, now: datetime) -> bool:
+        """Marks the follow STALE (deadline passed, still pending). False when it was RESOLVED meanwhile."""
+        return self._end(order_id, follow, STATUS_STALE, "stale_at", status=status, polls=polls, now=now)
+
+    def mark_abandoned(self, order_id: str, *, follow: int, status: str, polls: int, now: datetime) -> bool:
+        """Marks the follow ABANDONED (expired without a payment attempt). False when it was RESOLVED."""
+        return self._end(
+            order_id, follow, STATUS_ABANDONED, "abandoned_at", status=status, polls=polls, now=now
+        )
+
+    def _end(
+        self, order_id: str, follow: int, final: str, stamp: str, *, status: str, polls: int, now: datetime
+    ) -> bool:
         return self._update(
             order_id,
-            "SET #status = :stale, last_status = :last, polls = :polls, stale_at = :now, "
+            f"SET #status = :final, last_status = :last, polls = :polls, {stamp} = :now, "
             "expires_at = :expires REMOVE task_token",
             {
-                ":stale": STATUS_STALE,
+                ":follow": follow,
+                ":final": final,
                 ":resolved": STATUS_RESOLVED,
                 ":last": status,
                 ":polls": polls,
                 ":now": now.isoformat(),
                 ":expires": _epoch(now + self._retention),
             },
-            condition="attribute_not_exists(order_id) OR #status <> :resolved",
+            condition="follow = :follow AND #status <> :resolved",
         )
 
-    def mark_failed(self, order_id: str, *, error: str, now: datetime) -> bool:
-        """Records that following the order failed (``error`` is an error class name). False when the order
-        was RESOLVED meanwhile (the failure no longer matters for it)."""
+    def mark_failed(self, order_id: str, *, follow: int, error: str, now: datetime) -> bool:
+        """Records that following the order failed (``error`` is an error class name). False when the follow
+        was RESOLVED meanwhile (the failure no longer matters for it) or replaced by a later follow."""
         return self._update(
             order_id,
             "SET #status = :failed, failure = :error, failed_at = :now, expires_at = :expires "
             "REMOVE task_token",
             {
+                ":follow": follow,
                 ":failed": STATUS_FAILED,
                 ":resolved": STATUS_RESOLVED,
                 ":error": error,
                 ":now": now.isoformat(),
                 ":expires": _epoch(now + self._retention),
             },
-            condition="attribute_not_exists(order_id) OR #status <> :resolved",
+            condition="follow = :follow AND #status <> :resolved",
         )
 
     def _update(self, order_id: str, expression: str, values: dict[str, Any], *, condition: str) -> bool:

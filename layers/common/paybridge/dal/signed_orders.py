@@ -6,9 +6,10 @@ again with the same terms is a harmless repeat (the app retried), with other ter
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from paybridge.dal.dynamo import update_if
+from paybridge.dal.dynamo import to_item, update_if
 from paybridge.dal.touched import TOUCH_SET, touched_values
 from paybridge.errors import ConflictError
 
@@ -36,8 +37,10 @@ class SignedOrdersRepository:
                 " signed_currency = :currency, signed_wallet_offered_minor = :wallet,"
                 " signed_wallet_payment_method = :method,"
                 " signed_merchant_key_id = :key, signed_at = :at,"
-                " first_signed_at = if_not_exists(first_signed_at, :at), " + TOUCH_SET
+                " first_signed_at = if_not_exists(first_signed_at, :at)"
+                + (", order_expires_at = :expires" if order.expires_at else "")
                 # An order signed and never heard of again is still reconciled (ByTouchedHour).
+                + f", {TOUCH_SET}"
             ),
             condition=(
                 "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
@@ -51,6 +54,7 @@ class SignedOrdersRepository:
                 ":method": order.wallet_payment_method,
                 ":key": order.merchant_key_id,
                 ":at": order.signed_at.isoformat(),
+                **({":expires": order.expires_at.isoformat()} if order.expires_at else {}),
                 **touched_values(order.signed_at),
             },
         )
@@ -59,3 +63,14 @@ class SignedOrdersRepository:
                 "order_id was already signed with a different amount, currency or customer",
                 details={"field": "order_id"},
             )
+
+    def order_expiry(self, order_id: str) -> datetime | None:
+        """When the order signed here can no longer be paid; None when it was not signed here."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"order_id": order_id}),
+            ProjectionExpression="order_expires_at",
+            ConsistentRead=True,
+        )
+        value = response.get("Item", {}).get("order_expires_at", {}).get("S")
+        return datetime.fromisoformat(value) if value else None

@@ -6,14 +6,15 @@ returns at once; the execution then waits until either settlement releases the t
 another poll) or the timeout passes (the execution polls Get Order Status).
 
 If a webhook resolved the order before this wait began, there is no point waiting: the task reports the
-stored outcome itself, and the execution ends at once.
+stored outcome itself, and the execution ends at once. So it does when a later follow of the order replaced
+this one (this execution is superseded).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,8 +37,9 @@ class AwaitRequest(BaseModel):
     execution_arn: str
     order_id: str = Field(min_length=1)
     customer_id: str | None = None
+    follow: int = Field(ge=1)
     started_at: datetime
-    deadline_seconds: int = Field(gt=0)
+    deadline_at: datetime
     wait_seconds: int = Field(gt=0)
     polls: int = Field(ge=0)
 
@@ -57,11 +59,12 @@ def await_order_webhook(payload: dict[str, Any], deps: AwaitDependencies) -> dic
     logger.append_keys(order_id=request.order_id)
     stored = deps.repository.record_wait(
         request.order_id,
+        follow=request.follow,
         task_token=request.task_token,
         execution_arn=request.execution_arn,
         customer_id=request.customer_id,
         started_at=request.started_at,
-        deadline_at=request.started_at + timedelta(seconds=request.deadline_seconds),
+        deadline_at=request.deadline_at,
         wait_seconds=request.wait_seconds,
         polls=request.polls,
         now=deps.clock(),
@@ -72,16 +75,19 @@ def await_order_webhook(payload: dict[str, Any], deps: AwaitDependencies) -> dic
         )
         return {"order_id": request.order_id, "waiting": True, "wait_seconds": request.wait_seconds}
     record = deps.repository.get(request.order_id) or {}
-    if record.get("status") != STATUS_RESOLVED:
-        # Only RESOLVED can precede a wait of the order's one execution; anything else is a defect.
+    if int(record.get("follow", 0)) > request.follow:
+        outcome: dict[str, Any] = {"order_id": request.order_id, "status": None, "resolved_by": "superseded"}
+    elif record.get("status") == STATUS_RESOLVED:
+        outcome = {
+            "order_id": request.order_id,
+            "status": record.get("resolved_status"),
+            "resolved_by": record.get("resolved_by"),
+        }
+    else:
+        # Only RESOLVED or a later follow can precede a wait of this follow; anything else is a defect.
         raise ConflictError(
             "pending order record is not waiting", details={"record_status": str(record.get("status"))}
         )
-    outcome = {
-        "order_id": request.order_id,
-        "status": record.get("resolved_status"),
-        "resolved_by": record.get("resolved_by"),
-    }
     send_outcome(deps.sfn_client, request.task_token, outcome)
     logger.info("order already resolved; wait released at once")
     return {"order_id": request.order_id, "waiting": False}

@@ -5,8 +5,10 @@ followed by one Standard state machine execution per order (``statemachines/pend
 waits with a backoff schedule, but through a callback task, so a webhook that settles the order meanwhile
 ends the wait at once: settlement calls ``release_pending_order`` after it has processed a terminal status.
 
-Everything here except ``release_pending_order`` is pure and is what the unit tests pin down: the backoff
-schedule, the execution name derived from the order id, and the pending/terminal test.
+Everything here except ``release_pending_order`` is pure and is what the unit tests pin down: the execution
+name derived from the order id and the follow number, the pending/terminal test, whether an order has a
+payment attempt, and whether a closed follow may be followed again. The schedule is in
+``pending_order_schedule``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from paybridge import jsonutil
 from paybridge.dal.dynamo import error_code
-from paybridge.logic.classify_order import PENDING_STATUSES, normalise_status
+from paybridge.logic.classify_order import FAILURE_STATUSES, PENDING_STATUSES, normalise_status
 from paybridge.models.juspay import Order
 from paybridge.observability import MetricUnit, logger, metrics
 
@@ -29,68 +31,47 @@ if TYPE_CHECKING:
     from paybridge.dal.pending_orders import PendingOrdersRepository
 
 __all__ = [
+    "DETAIL_ORDER_ABANDONED",
     "DETAIL_ORDER_STALE",
     "DETAIL_PENDING_ORDER_FAILED",
     "DETAIL_PENDING_ORDER_RESOLVED",
     "ReleaseResult",
     "execution_name",
+    "has_attempt",
     "is_pending",
-    "parse_backoff",
+    "may_follow_again",
     "release_pending_order",
-    "wait_after_poll",
 ]
 
 #: Domain events (source ``paybridge``) this feature publishes.
 DETAIL_PENDING_ORDER_RESOLVED = "PendingOrderResolved"
 DETAIL_ORDER_STALE = "OrderStale"
 DETAIL_PENDING_ORDER_FAILED = "PendingOrderFailed"
+DETAIL_ORDER_ABANDONED = "OrderAbandoned"
 
 #: Step Functions execution names: 1-80 characters of letters, digits, ``-`` and ``_``.
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _NAME_PREFIX_CHARS = 40
 _NAME_HASH_CHARS = 20
-_BACKOFF = re.compile(r"^[1-9][0-9]*(,[1-9][0-9]*)*$")
-
 #: SendTaskSuccess answers these when the wait already ended (timed out, polled, finished): nothing to do.
 _WAIT_ALREADY_OVER = frozenset({"TaskDoesNotExist", "TaskTimedOut", "InvalidToken"})
 
 
-def parse_backoff(schedule: str) -> tuple[int, ...]:
-    """``"10,30,60"`` → ``(10, 30, 60)``: the waits before the 1st, 2nd, 3rd ... status poll, in seconds.
+def execution_name(order_id: str, follow: int = 1) -> str:
+    """The execution name of an order's ``follow``-th follow: the same every time, so a second start of the
+    same follow is refused by Step Functions, while a later follow (a new attempt) gets a new name.
 
-    The last value repeats for every later poll. Raises ``ValueError`` for anything but a comma-separated
-    list of positive integers (the template's ``AllowedPattern`` refuses the same at deploy time).
-    """
-    text = schedule.strip()
-    if not _BACKOFF.match(text):
-        raise ValueError("backoff schedule must be a comma-separated list of positive integers")
-    return tuple(int(part) for part in text.split(","))
-
-
-def wait_after_poll(schedule: tuple[int, ...], polls_done: int, remaining_s: float) -> int:
-    """Seconds to wait before the next poll, after ``polls_done`` polls, with ``remaining_s`` to the deadline.
-
-    The schedule's entry for the next poll (its last entry repeating), never past the deadline, at least
-    1 s (a Task timeout must be a positive integer). The first wait (before any poll) is entry 0, which the
-    state machine reads from the schedule itself.
-    """
-    if polls_done < 0:
-        raise ValueError("polls_done must be >= 0")
-    planned = schedule[min(polls_done, len(schedule) - 1)]
-    return max(1, min(planned, int(remaining_s + 0.999)))
-
-
-def execution_name(order_id: str) -> str:
-    """The execution name for an order: the same every time, so a second start is refused by Step Functions.
-
-    Readable (the order id's safe characters, cut to 40) and unique (80 bits of the id's SHA-256, so ids
-    that differ only in unsafe characters or past 40 characters do not collide). At most 61 characters.
+    Readable (the order id's safe characters, cut to 40), unique (80 bits of the id's SHA-256, so ids that
+    differ only in unsafe characters or past 40 characters do not collide), then ``-f<follow>``. At most 80
+    characters.
     """
     if not order_id:
         raise ValueError("order_id must not be empty")
+    if follow < 1:
+        raise ValueError("follow must be >= 1")
     readable = _NAME_UNSAFE.sub("_", order_id)[:_NAME_PREFIX_CHARS]
     digest = hashlib.sha256(order_id.encode("utf-8")).hexdigest()[:_NAME_HASH_CHARS]
-    return f"{readable}-{digest}"
+    return f"{readable}-{digest}-f{follow}"
 
 
 def is_pending(order: Order) -> bool:
@@ -101,6 +82,21 @@ def is_pending(order: Order) -> bool:
     handed over too (settlement records them and moves no money) rather than polled until the deadline.
     """
     return normalise_status(order.status) in PENDING_STATUSES
+
+
+def has_attempt(order: Order) -> bool:
+    """True once the customer started paying: a transaction exists, or the status is past NEW."""
+    return bool(order.transactions()) or normalise_status(order.status) not in ("", "NEW")
+
+
+def may_follow_again(resolved_status: str | None) -> bool:
+    """Whether an order resolved with ``resolved_status`` can still take a new payment attempt.
+
+    A failed attempt does not end a Juspay order (the next attempt may succeed), and an empty status says
+    nothing; any other terminal status (charged, refunded, voided, unknown strings) closes the order.
+    """
+    status = normalise_status(resolved_status)
+    return not status or status in FAILURE_STATUSES
 
 
 # --- Release: settlement processed a terminal status, so any wait for that order ends now -------------------

@@ -9,7 +9,7 @@ the record here / Juspay                          decision
 ================================================  ================================================
 not final, Juspay SUCCESS                         SETTLE (a success never settled, e.g. after an outage)
 not final, Juspay says another outcome            SETTLE (records it, publishes its event)
-Juspay pending, nobody follows the order          START_FOLLOWER
+Juspay pending, no follow ended for good          START_FOLLOWER (starts or restarts only what should run)
 an open refund Juspay has moved (or never got)    FOLLOW_REFUNDS
 SETTLED with a wallet share, online part refunded CREDIT_BACK
 SETTLED, Juspay failed                            mismatch ``settled_but_failed``
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from paybridge.dal.orders import OrderRecord, OrderStatus
+from paybridge.dal.pending_orders import STATUS_ABANDONED, STATUS_FAILED, STATUS_STALE
 from paybridge.logic.classify_order import Classification, Outcome, classify_order
 from paybridge.logic.pending_orders import is_pending
 from paybridge.logic.track_refund import online_part_refunded
@@ -83,6 +84,8 @@ class Finding:
     kind: MismatchKind | None = None
 
 
+#: Follows that ended for good (deadline, expiry, failure: each counted or alarmed): never restarted here.
+_FOLLOW_ENDED = frozenset({STATUS_STALE, STATUS_ABANDONED, STATUS_FAILED})
 #: Record statuses another part of the lifecycle decided on purpose; reconciliation only settles a success.
 _LIFECYCLE = frozenset({OrderStatus.STALE, OrderStatus.ABANDONED, OrderStatus.REFUNDED, OrderStatus.REVIEW})
 _RECORDED_AS = {
@@ -139,9 +142,10 @@ def _open(
         findings.append(Finding(Action.SETTLE, f"Juspay {classification.status}, never settled here"))
     elif record.status not in _LIFECYCLE and record.status is not _RECORDED_AS[outcome]:
         findings.append(Finding(Action.SETTLE, f"{record.status} here, Juspay {classification.status}"))
-    # The follower's own test (not the classifier's): an order without a wallet part is followed too.
-    if pending and follower is None:
-        found = f"pending at Juspay ({classification.status}), not followed"
+    # The follower's own test (not the classifier's): an order without a wallet part is followed too. Starting
+    # is idempotent: a running follow answers already_started, one whose execution died is replaced.
+    if pending and follower not in _FOLLOW_ENDED:
+        found = f"pending at Juspay ({classification.status}), follow {follower or 'none'}"
         findings.append(Finding(Action.START_FOLLOWER, found))
     return findings
 

@@ -33,6 +33,7 @@ class FailureRequest(BaseModel):
 
     order_id: str = Field(min_length=1)
     customer_id: str | None = None
+    follow: int = Field(ge=1)
     execution_arn: str | None = None
     polls: int = 0
     error: dict[str, Any] = Field(default_factory=dict)
@@ -70,7 +71,7 @@ def record_pending_order_failure(payload: dict[str, Any], deps: FailureDependenc
     logger.append_keys(order_id=request.order_id)
     name, message = error_summary(request.error)
     now = deps.clock()
-    marked = deps.repository.mark_failed(request.order_id, error=name, now=now)
+    marked = deps.repository.mark_failed(request.order_id, follow=request.follow, error=name, now=now)
     deps.publisher.publish(
         SOURCE_PAYBRIDGE,
         DETAIL_PENDING_ORDER_FAILED,

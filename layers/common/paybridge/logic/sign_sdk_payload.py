@@ -57,6 +57,8 @@ class SignedOrder:
     wallet_payment_method: str | None
     merchant_key_id: str
     signed_at: datetime
+    #: When the order can no longer be paid (an order with no payment attempt by then is abandoned).
+    expires_at: datetime | None = None
 
     def to_record(self) -> dict[str, str | int | None]:
         """A JSON/DynamoDB-ready form (integers and strings only; ``signed_at`` as ISO 8601 UTC)."""
@@ -69,6 +71,7 @@ class SignedOrder:
             "wallet_payment_method": self.wallet_payment_method,
             "merchant_key_id": self.merchant_key_id,
             "signed_at": self.signed_at.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
         }
 
 
@@ -205,12 +208,14 @@ def build_process_payload(
     clock: Clock,
     request_id_factory: RequestIdFactory,
     wallet_offer: WalletOffer | None,
+    expires_after: timedelta | None = None,
 ) -> SignedProcessPayload:
     """The signed Process (``paymentPage``) payload, shaped like Juspay's sample, plus its order record.
 
     ``orderDetails`` holds order_id, merchant_id, amount (major units as a string), timestamp (epoch ms as a
     string), customer_id, currency, then whatever optional fields were given, the ``metadata.<key>`` entries
     and, with a wallet offer, ``metadata.merchant_container_list``. Build the offer with :func:`offer_wallet`.
+    ``expires_after`` sets the order record's expiry (from the signing time).
     """
     merchant_id = _require("merchant_id", merchant_id)
     client_id = _require("client_id", client_id)
@@ -270,6 +275,7 @@ def build_process_payload(
         wallet_payment_method=None if wallet_offer is None else wallet_offer.payment_method,
         merchant_key_id=signer.key_id,
         signed_at=signed_at,
+        expires_at=signed_at + expires_after if expires_after is not None else None,
     )
     return SignedProcessPayload(
         payload={"requestId": request_id_factory(), "service": SERVICE, "payload": inner},
@@ -307,6 +313,10 @@ class SigningDependencies:
     request_id_factory: RequestIdFactory
     #: Called once the order is recorded (the pending-order state machine is started from here).
     on_signed: Callable[[SignedOrder], None] = lambda _order: None
+    #: Minutes an order can be paid when the request names none (the ``OrderExpiryMinutes`` parameter).
+    default_expiry_minutes: int = 15
+    #: Divides the expiry (``TIME_SCALE``: 1 on AWS, larger on a local stack whose day runs in minutes).
+    time_scale: int = 1
 
 
 def sign_sdk_initiate(body: object, deps: SigningDependencies) -> dict[str, Any]:
@@ -345,6 +355,8 @@ def sign_sdk_process(body: object, deps: SigningDependencies) -> SignedProcessPa
         clock=deps.clock,
         request_id_factory=deps.request_id_factory,
         wallet_offer=offer,
+        expires_after=timedelta(minutes=request.expiry_minutes or deps.default_expiry_minutes)
+        / deps.time_scale,
     )
     deps.orders.record(signed.order)
     deps.on_signed(signed.order)

@@ -142,6 +142,9 @@ class ProcessRequest(_Request):
     return_url: ReturnUrl | None = None
     description: Text | None = None
     language: Annotated[str, Field(pattern=r"^[a-z_]{2,20}$")] | None = None
+    #: How long the order can be paid, in minutes (1 to 1440); the deployment's default when absent. Not
+    #: signed: it tells the pending-order follower when an order with no payment attempt is abandoned.
+    expiry_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] | None = None
     udf1: Text | None = None
     udf2: Text | None = None
     udf3: Text | None = None
