@@ -59,7 +59,10 @@ def test_canned_trigger_events_start_one_execution_per_order(
     assert first["execution_name"] == execution_name(order_id)
     [execution] = executions(stack)
     assert execution["name"] == execution_name(order_id)
-    item = wait_until(lambda: repository(stack).get(order_id), what="the first wait")
+    # The start writes the follow's item itself; the execution's wait is under way once its token is stored.
+    item = wait_until(
+        lambda: (i := repository(stack).get(order_id)) and i.get("task_token") and i, what="the first wait"
+    )
     assert item["status"] == STATUS_WAITING
     assert item["customer_id"] == event["detail"]["customer_id"]
     stop_all(stack)
@@ -84,7 +87,9 @@ def test_a_txn_created_webhook_on_the_bus_starts_the_execution(
 
     [execution] = executions(stack)
     assert execution["name"] == execution_name(detail["order_id"])
-    wait_until(lambda: repository(stack).get(detail["order_id"]), what="the first wait")
+    wait_until(
+        lambda: (repository(stack).get(detail["order_id"]) or {}).get("task_token"), what="the first wait"
+    )
     stop_all(stack)
 
 
