@@ -31,6 +31,7 @@ from paybridge.logic.reconcile_orders import ReconcileDependencies, Repaired, re
 from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.logic.track_refund import TrackDependencies, track_refund
+from paybridge.logic.wallet_share import credit_back_wallet_share
 from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
 from paybridge.models.refund import RefundRecord
@@ -102,9 +103,8 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
         return Repaired(changed, ",".join(f"{r['refund_seq']}:{r['status']}" for r in result.refunds))
 
     def credit_back(record: OrderRecord, order: Order) -> Repaired:
-        # ORDER_REFUNDED is the event after which track_refund gives a settled wallet share back.
-        result = track_refund("ORDER_REFUNDED", {"order_id": record.order_id}, track)
-        return Repaired(result.wallet == "REVERSED", str(result.wallet))
+        result = credit_back_wallet_share(record, order, settle)
+        return Repaired(result.status == "REVERSED", result.status)
 
     return ReconcileDependencies(
         touched=lambda since, until: touched_order_ids(dynamodb, orders.table_name, since=since, until=until),

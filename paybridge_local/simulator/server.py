@@ -84,6 +84,7 @@ _CONTROL_ROUTES = _routes(
         ("PUT", "/__sim/orders/" + _SEGMENT.format("order_id"), "ctl_put_order"),
         ("GET", "/__sim/orders/" + _SEGMENT.format("order_id"), "ctl_get_order"),
         ("POST", "/__sim/orders/" + _SEGMENT.format("order_id") + "/webhook", "ctl_webhook"),
+        ("POST", "/__sim/orders/" + _SEGMENT.format("order_id") + "/refunds", "ctl_add_refund"),
         ("GET", "/__sim/webhooks", "ctl_webhooks"),
         ("POST", "/__sim/faults", "ctl_add_fault"),
         ("GET", "/__sim/faults", "ctl_list_faults"),
@@ -326,6 +327,9 @@ class JuspaySimulator:
             raise control_error(409, "no webhook URL configured (LOCAL_SIM_WEBHOOK_URL)")
         delivery = self.deliver_webhook(event)
         return 200, delivery
+
+    def ctl_add_refund(self, request: _Request, order_id: str) -> tuple[int, Any]:
+        return 201, self.state.add_refund(order_id, request.json())
 
     def ctl_webhooks(self, request: _Request) -> tuple[int, Any]:
         return 200, self.state.webhook_log()

@@ -315,7 +315,11 @@ class SimulatorState:
                 refundable = parsed.amount or Decimal(0)
             if amount > refundable - self._refunded_total(order, txn_id=None):
                 raise refund_error("invalid.amount.exceeded", "Refund amount exceeds the refundable amount.")
-            self._add_refund(order, uid, amount, kind="order", txn_id=None, refund_type="STANDARD")
+            # A split order's refund goes against its one charged transaction (listed without txn_id).
+            against = charged[0].txn_id if parsed.is_split and len(charged) == 1 else None
+            self._add_refund(
+                order, uid, amount, kind="order", txn_id=against, refund_type="STANDARD", list_txn_id=False
+            )
             return copy.deepcopy(order)
 
     def refund_txn(self, form: Mapping[str, str]) -> JsonDict:
@@ -358,20 +362,33 @@ class SimulatorState:
                     return order, txn.status, amount or Decimal(0)
         return None
 
-    @staticmethod
-    def _refunded_total(order: JsonDict, *, txn_id: str | None) -> Decimal:
-        # Pending and successful refunds both hold money; failed ones release it.
+    def _refunded_total(self, order: JsonDict, *, txn_id: str | None) -> Decimal:
+        # Pending and successful refunds both hold money; failed ones release it. A refund's transaction is
+        # the one it names, else the one it was made against (dashboard and auto refunds name none).
+        def refunded_txn(refund: JsonDict) -> Any:
+            known = self.refund_requests.get(refund.get("unique_request_id") or "") or {}
+            return refund.get("txn_id") or known.get("txn_id")
+
         return sum(
             (
                 _num(r.get("amount"))
                 for r in order.get("refunds") or []
-                if r.get("status") != "FAILURE" and (txn_id is None or r.get("txn_id") == txn_id)
+                if r.get("status") != "FAILURE" and (txn_id is None or refunded_txn(r) == txn_id)
             ),
             Decimal(0),
         )
 
     def _add_refund(
-        self, order: JsonDict, uid: str, amount: Decimal, *, kind: str, txn_id: str | None, refund_type: str
+        self,
+        order: JsonDict,
+        uid: str,
+        amount: Decimal,
+        *,
+        kind: str,
+        txn_id: str | None,
+        refund_type: str,
+        initiated_by: str = "API",
+        list_txn_id: bool = True,
     ) -> None:
         gateway = (order.get("txn_detail") or {}).get("gateway") or "DUMMY"
         entry: JsonDict = {
@@ -381,14 +398,14 @@ class SimulatorState:
             "refund_type": refund_type,
             "refund_source": gateway,
             "ref": None,
-            "initiated_by": "API",
+            "initiated_by": initiated_by,
             "id": None,
             "error_message": "",
             "error_code": None,
             "created": now_iso(),
             "amount": _wire_amount(amount),
         }
-        if txn_id is not None:
+        if txn_id is not None and list_txn_id:
             entry["txn_id"] = txn_id
         order.setdefault("refunds", [])
         if order["refunds"] is None:
@@ -448,6 +465,48 @@ class SimulatorState:
         """The refund as a Txn-ID refund object (whichever API created it)."""
         with self._lock:
             return self._refund_object(uid)
+
+    def add_refund(self, order_id: str, body: Any) -> JsonDict:
+        """A refund made outside the API: Juspay's dashboard, or an auto-refund of a superseded attempt.
+
+        It is listed in the order's ``refunds[]`` the way Juspay lists those (no ``txn_id``, as in every
+        sample); ``txn_id`` names the transaction it refunds, whose ``amount_refunded``/``refunded`` follow.
+        Body: ``{"amount", "txn_id"?, "status"? (SUCCESS), "initiated_by"? ("DASHBOARD"),
+        "unique_request_id"?}``. Answers the order.
+        """
+        if not isinstance(body, dict) or body.get("amount") is None:
+            raise control_error(400, "'amount' is required")
+        try:
+            amount = parse_form_amount(str(body["amount"]))
+        except SimError:
+            raise control_error(400, "'amount' must be a positive amount") from None
+        status = body.get("status", "SUCCESS")
+        if status not in {"PENDING", *SETTLED_REFUND_STATUSES}:
+            raise control_error(400, "'status' must be PENDING, SUCCESS, FAILURE or MANUAL_REVIEW")
+        uid = str(body.get("unique_request_id") or f"sim_{uuid.uuid4().hex[:16]}")
+        txn_id = body.get("txn_id")
+        with self._lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise not_found("Order", order_id)
+            if uid in self.refund_requests:
+                raise control_error(409, "unique_request_id already used")
+            txn_ids = {t.txn_id for t in Order.model_validate(order).transactions()}
+            if txn_id is not None and txn_id not in txn_ids:
+                raise control_error(400, "txn_id is not a transaction of this order")
+            self._add_refund(
+                order,
+                uid,
+                amount,
+                kind="txn" if txn_id else "order",
+                txn_id=txn_id,
+                refund_type="STANDARD",
+                initiated_by=str(body.get("initiated_by") or "DASHBOARD"),
+                list_txn_id=False,
+            )
+            if status != "PENDING":
+                self.settle_refund(uid, {"status": status})
+            return copy.deepcopy(order)
 
     def settle_refund(self, uid: str, body: Any) -> JsonDict:
         """Moves a refund to SUCCESS, FAILURE or MANUAL_REVIEW; the order's ``refunds[]`` follows."""

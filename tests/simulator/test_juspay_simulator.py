@@ -229,6 +229,57 @@ def test_failed_refund_releases_the_amount(sim: JuspaySimulator, control: SimCon
     assert control.settle("r2", "MANUAL_REVIEW").json()["status"] == "MANUAL_REVIEW"
 
 
+def test_dashboard_and_auto_refunds_are_listed_without_txn_id_but_counted_on_their_transaction(
+    sim: JuspaySimulator, control: SimControl
+) -> None:
+    order = control.put_sample("order_status_split_partial_charged_custom_wallet.json")
+    online = order["txn_list"][0]["txn_id"]
+    url = f"{sim.url}/__sim/orders/{order['order_id']}/refunds"
+
+    added = requests.post(
+        url, json={"amount": "40", "txn_id": online, "initiated_by": "AUTO_REFUNDED"}, timeout=5
+    )
+    assert added.status_code == 201, added.text
+    [entry] = added.json()["refunds"]
+    assert (entry["status"], entry["amount"], entry["initiated_by"]) == ("SUCCESS", 40, "AUTO_REFUNDED")
+    assert "txn_id" not in entry
+    seen = body(api(sim, "GET", f"/orders/{order['order_id']}"))
+    assert [(t["amount_refunded"], t["refunded"]) for t in seen["txn_list"]] == [(40, True), (0, False)]
+    assert seen["amount_refunded"] == 40
+    # The online part is refunded in full now: the API refuses more.
+    more = api(sim, "POST", "/refunds", data={"txn_id": online, "unique_request_id": "x1", "amount": "1"})
+    assert more.status_code == 400
+
+    pending = requests.post(
+        url, json={"amount": "5", "status": "PENDING", "unique_request_id": "d1"}, timeout=5
+    )
+    assert pending.json()["refunds"][1]["status"] == "PENDING"
+    assert control.settle("d1", "FAILURE").json()["status"] == "FAILURE"
+    for bad in (
+        {"amount": "0"},
+        {"txn_id": online},
+        {"amount": "1", "status": "DONE"},
+        {"amount": "1", "txn_id": "no"},
+    ):
+        assert requests.post(url, json=bad, timeout=5).status_code == 400, bad
+    assert requests.post(url, json={"amount": "1", "unique_request_id": "d1"}, timeout=5).status_code == 409
+    assert (
+        requests.post(f"{sim.url}/__sim/orders/nope/refunds", json={"amount": "1"}, timeout=5).status_code
+        == 404
+    )
+
+
+def test_an_order_refund_of_a_split_order_counts_on_its_charged_transaction(
+    sim: JuspaySimulator, control: SimControl
+) -> None:
+    order = control.put_sample("order_status_split_partial_charged_custom_wallet.json")
+    path = f"/orders/{order['order_id']}/refunds"
+    refunded = body(api(sim, "POST", path, data={"unique_request_id": "o1", "amount": "15"}))
+    assert "txn_id" not in refunded["refunds"][0]
+    assert [t["amount_refunded"] for t in refunded["txn_list"]] == [15, 0]
+    assert control.settle("o1", "SUCCESS").json()["txn_id"] == order["txn_list"][0]["txn_id"]
+
+
 def test_settle_refuses_unknown_refund_or_status(sim: JuspaySimulator, control: SimControl) -> None:
     assert control.settle("nope", "SUCCESS").status_code == 404
     assert control.settle("nope", "DONE").status_code == 400

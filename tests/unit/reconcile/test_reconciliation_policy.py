@@ -140,15 +140,37 @@ def test_amounts_that_differ_are_a_mismatch() -> None:
 
 
 def test_a_fully_refunded_settled_order_gets_its_wallet_share_back() -> None:
+    online = "neeraj_juspay_prod-testing-order-147-3-1"
     refunded = juspay(
-        refunds=[{"unique_request_id": "rf-testing-order-147-1-1", "status": "SUCCESS", "amount": 40}]
+        refunds=[
+            {
+                "unique_request_id": "rf-testing-order-147-1-1",
+                "status": "SUCCESS",
+                "amount": 40,
+                "txn_id": online,
+            }
+        ]
     )
     ours = [refund("SUCCESS")]
     assert actions(compare(Facts(record(OrderStatus.SETTLED), refunded, ours))) == [
         (Action.CREDIT_BACK, None)
     ]
-    # Refunded at Juspay's dashboard (not by paybridge): the credit-back is owed all the same.
-    assert actions(compare(Facts(record(OrderStatus.SETTLED), refunded, []))) == [(Action.CREDIT_BACK, None)]
+    # Refunded at Juspay's dashboard (not by paybridge, no txn_id; the transaction says how much of it is its
+    # own): the credit-back is owed all the same.
+    dashboard = load_sample(SPLIT)
+    dashboard["txn_list"][0]["amount_refunded"] = 40
+    dashboard["refunds"] = [{"unique_request_id": "dashboard-1", "status": "SUCCESS", "amount": 40}]
+    facts = Facts(record(OrderStatus.SETTLED), Order.model_validate(dashboard), [])
+    assert actions(compare(facts)) == [(Action.CREDIT_BACK, None)]
+    # A refund of another attempt never does.
+    other = juspay(
+        refunds=[{"unique_request_id": "x", "status": "SUCCESS", "amount": 40, "txn_id": "another-attempt"}]
+    )
+    assert (Action.CREDIT_BACK, None) not in actions(compare(Facts(record(OrderStatus.SETTLED), other, [])))
+
+
+def test_an_order_refunded_before_settlement_needs_nothing() -> None:
+    assert actions(compare(Facts(record(OrderStatus.REFUNDED), juspay()))) == [(Action.NONE, None)]
 
 
 def test_a_partial_refund_paybridge_never_issued_is_a_mismatch() -> None:

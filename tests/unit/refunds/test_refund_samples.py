@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from paybridge.logic.track_refund import CREDIT_BACK_EVENTS, REFUND_EVENTS, online_part_refunded
+from paybridge.logic.order_attempts import refunded_minor
+from paybridge.logic.track_refund import CREDIT_BACK_EVENTS, REFUND_EVENTS
 from paybridge.models.juspay import KNOWN_REFUND_STATUSES, Order, Refund, loads_juspay_json
+from paybridge.models.money import to_minor
 from paybridge.models.refund import (
     FAILED,
     MANUAL_REVIEW,
@@ -62,6 +64,16 @@ WEBHOOKS: dict[str, tuple[str, str, dict[str, str], bool]] = {
 }
 #: Juspay refund status → what it makes of our PENDING refund on its first of three attempts.
 MAPS_TO = {"PENDING": None, "SUCCESS": SUCCESS, "FAILURE": REQUESTED, "MANUAL_REVIEW": MANUAL_REVIEW}
+
+
+def online_part_refunded(order: Order, *, online_minor: int | None) -> bool:
+    """The credit-back's test on a one-online-transaction order: its SUCCESS refunds cover its share."""
+    online = [t for t in order.transactions() if not t.is_merchant_container]
+    if online_minor is None:
+        share = online[0].txn_amount if online and online[0].txn_amount is not None else order.amount
+        online_minor = to_minor(share, order.currency or "INR") if share is not None else None
+    refunded = refunded_minor(order, online[0].txn_id if online else None)
+    return online_minor is not None and refunded > 0 and refunded >= online_minor
 
 
 def pending_refund(uid: str, *, attempt: int = 1) -> RefundRecord:
@@ -163,9 +175,11 @@ def test_order_shaped_refund_answers_parse_and_map(name: str, uid: str, status: 
     assert online_part_refunded(order, online_minor=None) is refunded
 
 
-def test_amount_refunded_is_used_only_when_juspay_lists_no_refund() -> None:
-    base = {"order_id": "o", "status": "AUTO_REFUNDED", "amount": "10", "currency": "INR"}
-    assert online_part_refunded(Order.model_validate({**base, "amount_refunded": "10"}), online_minor=None)
+def test_amount_refunded_alone_is_no_refund_it_also_holds_pending_ones() -> None:
+    base = {"order_id": "o", "txn_id": "m-o-1", "status": "AUTO_REFUNDED", "amount": "10", "currency": "INR"}
+    assert not online_part_refunded(
+        Order.model_validate({**base, "amount_refunded": "10"}), online_minor=None
+    )
     assert not online_part_refunded(Order.model_validate({**base, "amount_refunded": "4"}), online_minor=None)
     assert not online_part_refunded(Order.model_validate(base), online_minor=None)
     pending = {**base, "amount_refunded": "10", "refunds": [{"unique_request_id": "u", "status": "PENDING"}]}

@@ -184,11 +184,15 @@ def test_unknown_or_inconsistent_statuses_are_unknown_and_never_crash(order: Ord
     assert (result.outcome, result.reason) == (Outcome.UNKNOWN, reason)
 
 
-def test_two_wallet_transactions_are_unknown() -> None:
+def test_two_wallet_entries_of_one_attempt_cannot_be_told_apart_so_nothing_is_debited() -> None:
     order = split_order("PARTIAL_CHARGED")
     body = order.model_dump()
     body["txn_list"].append(txn("ord-1-3", "TO_BE_CHARGED", "5", wallet=True))
-    assert classify_order(Order.model_validate(body)).reason == "several_wallet_transactions"
+    classification = classify_order(Order.model_validate(body))
+    assert classification.reason == "wallet_entries_indistinguishable"
+    assert validate_split(Order.model_validate(body), classification) == SplitMismatch(
+        ("wallet_entries_indistinguishable",)
+    )
 
 
 def test_two_charged_online_transactions_are_unknown() -> None:

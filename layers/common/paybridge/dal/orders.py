@@ -1,8 +1,10 @@
 """The orders table: one settlement record per Juspay order (pk ``order_id``).
 
-SETTLED and CANCELLED are final: every write is conditioned on the record not being in one of them, so a
-late or duplicate event can never reopen a settled order. Other statuses (PENDING, FAILED, ...) may still
-change, because a failed or pending Juspay order can still succeed on a later attempt.
+SETTLED, CANCELLED and REFUNDED are final: every write (the debit's own order update included) is
+conditioned on the record not being in one of them, so a late or duplicate event can never reopen a settled
+order, and a debit racing a REFUNDED record is decided by DynamoDB: whichever write lands first wins.
+Other statuses (PENDING, FAILED, STALE, ...) may still change, because a failed or pending Juspay order can
+still succeed on a later attempt.
 
 The domain events of a status are derived from the record alone, and ``published_status`` says which
 status's events are already on the bus: a status change and a claim to publish are written together, the
@@ -43,7 +45,7 @@ class OrderStatus(StrEnum):
     REVIEW = "REVIEW"  # refunded in part before settlement: nothing debited, alarmed for a person
 
 
-FINAL_STATUSES = frozenset({OrderStatus.SETTLED, OrderStatus.CANCELLED})
+FINAL_STATUSES = frozenset({OrderStatus.SETTLED, OrderStatus.CANCELLED, OrderStatus.REFUNDED})
 
 #: Record attributes a caller may set with a status (amounts in minor units).
 _FIELDS = (
@@ -58,6 +60,7 @@ _FIELDS = (
     "juspay_status",
     "reason",
     "last_event_id",
+    "refunded_minor",
 )
 
 
@@ -81,6 +84,8 @@ class OrderRecord:
     juspay_status: str | None = None
     reason: str | None = None
     last_event_id: str | None = None
+    #: What Juspay had refunded (SUCCESS) of the online transaction when REFUNDED or REVIEW was recorded.
+    refunded_minor: int | None = None
     settled_at: str | None = None
     cancelled_at: str | None = None
     published_status: str | None = None
@@ -93,7 +98,7 @@ class OrderRecord:
 
     @property
     def is_final(self) -> bool:
-        """True once SETTLED or CANCELLED."""
+        """True once SETTLED, CANCELLED or REFUNDED."""
         return self.status in FINAL_STATUSES
 
     @property
@@ -268,6 +273,7 @@ class OrdersRepository:
             ":one": 1,
             ":settled": OrderStatus.SETTLED.value,
             ":cancelled": OrderStatus.CANCELLED.value,
+            ":refunded": OrderStatus.REFUNDED.value,
             **touched_values(now),
         }
         sets = [
@@ -291,7 +297,7 @@ class OrdersRepository:
             "UpdateExpression": "SET " + ", ".join(sets),
             "ConditionExpression": (
                 "attribute_not_exists(order_id)"
-                " OR (NOT (#status IN (:settled, :cancelled)) AND #status <> :status)"
+                " OR (NOT (#status IN (:settled, :cancelled, :refunded)) AND #status <> :status)"
             ),
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": to_item(values),
@@ -324,6 +330,7 @@ def _record(item: Mapping[str, Any]) -> OrderRecord:
         juspay_status=text("juspay_status"),
         reason=text("reason"),
         last_event_id=text("last_event_id"),
+        refunded_minor=number("refunded_minor"),
         settled_at=text("settled_at"),
         cancelled_at=text("cancelled_at"),
         published_status=text("published_status"),

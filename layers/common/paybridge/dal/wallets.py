@@ -12,7 +12,12 @@ pk                                          sk               item
 ``WALLET#{customer_id}``                    ``CREDIT#{key}`` credit marker: the caller's idempotency key
 ``DEBIT#{wallet_txn_id}``                   ``DEBIT``        debit marker: one per Juspay wallet transaction
 ``REVERSAL#{order_id}#{wallet_txn_id}``     ``REVERSAL``     reversal marker: one credit-back per debit
+``RETURN#{order_id}``                       ``RETURN#{key}`` explicit return marker (``dal/wallet_returns``)
 ==========================================  ===============  ==============================================
+
+The debit marker's ``returned_minor`` is what went back so far (credit-back and explicit returns together);
+each return moves it in the same transaction, conditioned on the value read, so the returns of one debit can
+never add up to more than the debit.
 
 Every movement is one ``TransactWriteItems``: the wallet update (balance, ``entry_count`` +1, conditioned on
 the count read before, so two writers can never both append entry N), the entry put and the marker put
@@ -75,6 +80,7 @@ class ReversalStatus(StrEnum):
     REVERSED = "REVERSED"
     ALREADY_DONE = "ALREADY_DONE"
     NOTHING_TO_REVERSE = "NOTHING_TO_REVERSE"  # no debit was ever made for that wallet transaction
+    NOTHING_LEFT = "NOTHING_LEFT"  # explicit returns already gave the whole debit back
 
 
 @dataclass(frozen=True)
@@ -345,11 +351,12 @@ class WalletRepository:
     ) -> ReversalResult:
         """Credits back the wallet share of a settled order exactly once (for refunds of split orders).
 
-        ``txn_id`` is the *wallet* (MERCHANT_CONTAINER) transaction's id, as ``OrdersRepository`` records it
-        in ``wallet_txn_id``. Applies to frozen wallets too (money going back to the customer). Returns
-        NOTHING_TO_REVERSE when that transaction was never debited; raises ``ConflictError`` when the debit
-        belongs to another customer or order, and ``UnprocessableError`` for an amount above the debit or
-        another currency.
+        What goes back is the part of the debit not returned yet (explicit returns come first), at most
+        ``amount_minor``; NOTHING_LEFT when nothing remains. ``txn_id`` is the *wallet* (MERCHANT_CONTAINER)
+        transaction's id, as ``OrdersRepository`` records it in ``wallet_txn_id``. Applies to frozen wallets
+        too (money going back to the customer). Returns NOTHING_TO_REVERSE when that transaction was never
+        debited; raises ``ConflictError`` when the debit belongs to another customer or order, and
+        ``UnprocessableError`` for an amount above the debit or another currency.
         """
         if amount_minor <= 0:
             raise ValueError("reversal amount must be positive")
@@ -365,6 +372,10 @@ class WalletRepository:
                 raise ConflictError("that wallet transaction was debited for another customer or order")
             if int(debit["amount_minor"]) < amount_minor or debit.get("currency") != currency:
                 raise UnprocessableError("a reversal cannot exceed the debit or change its currency")
+            remaining = int(debit["amount_minor"]) - int(debit.get("returned_minor", 0))
+            amount = min(amount_minor, remaining)
+            if amount <= 0:
+                return ReversalResult(ReversalStatus.NOTHING_LEFT)
             wallet = self.get_wallet(customer_id)
             if wallet is None:  # a debit marker without its wallet: the table was edited by hand
                 raise ConflictError("the debited wallet no longer exists")
@@ -373,18 +384,19 @@ class WalletRepository:
                 customer_id,
                 seq,
                 EntryType.REVERSAL,
-                amount_minor,
-                wallet.balance_minor + amount_minor,
+                amount,
+                wallet.balance_minor + amount,
                 currency,
                 txn_id,
                 order_id,
                 now.isoformat(),
             )
-            reversal = {**marker_key, "customer_id": customer_id, "amount_minor": amount_minor, "seq": seq}
+            reversal = {**marker_key, "customer_id": customer_id, "amount_minor": amount, "seq": seq}
             items = [
-                self._wallet_update(customer_id, amount_minor, wallet.entry_count, now, require_active=False),
+                self._wallet_update(customer_id, amount, wallet.entry_count, now, require_active=False),
                 self._put_new(self._entry_item(entry)),
                 self._put_new({**reversal, "created_at": now.isoformat()}),
+                self.returned_update(txn_id, debit, amount),
             ]
             try:
                 self._transact(items)
@@ -393,6 +405,25 @@ class WalletRepository:
                 continue
             return ReversalResult(ReversalStatus.REVERSED, entry)
         raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
+
+    def returned_update(self, txn_id: str, debit: Mapping[str, Any], amount_minor: int) -> dict[str, Any]:
+        """The ``TransactItems`` entry adding ``amount_minor`` to the debit's ``returned_minor``, conditioned
+        on the value ``debit`` (the marker as read) holds, so concurrent returns are serialised."""
+        returned = debit.get("returned_minor")
+        condition = "attribute_not_exists(returned_minor)"
+        values: dict[str, Any] = {":new": int(returned or 0) + amount_minor}
+        if returned is not None:
+            condition = "returned_minor = :expected"
+            values[":expected"] = int(returned)
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(debit_marker_key(txn_id)),
+                "UpdateExpression": "SET returned_minor = :new",
+                "ConditionExpression": f"attribute_exists(pk) AND {condition}",
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
 
     # --- plumbing ----------------------------------------------------------------------------------------
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:

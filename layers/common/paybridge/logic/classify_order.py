@@ -19,6 +19,10 @@ anything else (or inconsistent parts)     anything                        UNKNOW
 
 The wallet entry says TO_BE_CHARGED in failed and pending orders too, so SUCCESS needs the overall status
 *and* the online transaction to agree; everything that is not clearly a success moves no money.
+
+Attempts: an order may list earlier attempts beside the one that succeeded. The online part is the one
+successful online transaction; the wallet entry is the one of the same attempt (``order_attempts``). Entries
+that cannot be told apart are a SUCCESS without a ``wallet_txn``, which ``validate_split`` refuses (MISMATCH).
 ``validate_split`` then checks the amounts before anything is debited.
 """
 
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from paybridge.logic.order_attempts import attempt_of, paired_wallet_entries
 from paybridge.models.juspay import Order, Transaction
 from paybridge.models.money import to_minor
 
@@ -103,17 +108,33 @@ def classify_order(order: Order) -> Classification:
         return Classification(Outcome.FAILURE, f"order_{status.lower()}", status, wallets)
     if status in PENDING_STATUSES:
         return Classification(Outcome.PENDING, f"order_{status.lower()}", status, wallets)
-    if len(wallets) != 1:
-        return Classification(Outcome.UNKNOWN, "several_wallet_transactions", status, wallets)
-    if normalise_status(wallets[0].status) != _TO_BE_CHARGED:
-        return Classification(Outcome.UNKNOWN, "wallet_transaction_not_to_be_charged", status, wallets)
     if not online:
-        if status == _TO_BE_CHARGED:
-            return Classification(Outcome.SUCCESS, "wallet_pays_all", status, wallets)
-        return Classification(
-            Outcome.UNKNOWN, f"wallet_only_order_{status.lower() or 'blank'}", status, wallets
-        )
+        if status != _TO_BE_CHARGED:
+            return Classification(
+                Outcome.UNKNOWN, f"wallet_only_order_{status.lower() or 'blank'}", status, wallets
+            )
+        if len(wallets) != 1:
+            return Classification(Outcome.SUCCESS, _INDISTINGUISHABLE, status, wallets)
+        return _checked_wallet(Classification(Outcome.SUCCESS, "wallet_pays_all", status, wallets))
     return _split_success(status, wallets, online)
+
+
+_INDISTINGUISHABLE = "wallet_entries_indistinguishable"
+
+
+def _refunded_in_full(txn: Transaction) -> bool:
+    amount, refunded = txn.txn_amount, txn.amount_refunded
+    return amount is not None and refunded is not None and refunded >= amount > 0
+
+
+def _checked_wallet(classification: Classification) -> Classification:
+    """A success whose wallet entry is not TO_BE_CHARGED is not one (the wallet part is not ours to take)."""
+    wallet = classification.wallet_txn
+    if wallet is not None and normalise_status(wallet.status) != _TO_BE_CHARGED:
+        return Classification(
+            Outcome.UNKNOWN, "wallet_transaction_not_to_be_charged", classification.status, (wallet,)
+        )
+    return classification
 
 
 def _split_success(
@@ -121,6 +142,9 @@ def _split_success(
 ) -> Classification:
     # Only the online attempts that succeeded matter; failed earlier attempts may sit beside them.
     succeeded = [t for t in online if normalise_status(t.status) in (_CHARGED, _COD)]
+    if len(succeeded) > 1:
+        # A superseded attempt charged late is refunded by Juspay in full: the one that stands is the other.
+        succeeded = [t for t in succeeded if not _refunded_in_full(t)]
     if len(succeeded) != 1:
         reason = (
             "no_successful_online_transaction" if not succeeded else "several_successful_online_transactions"
@@ -128,10 +152,17 @@ def _split_success(
         return Classification(Outcome.UNKNOWN, reason, status, wallets)
     txn = succeeded[0]
     txn_status = normalise_status(txn.status)
+    paired = paired_wallet_entries(wallets, txn)
+    if not paired and attempt_of(txn) is not None and all(attempt_of(w) for w in wallets):
+        # The attempt that succeeded has no wallet part: the wallet entries are earlier attempts'.
+        return Classification(Outcome.NO_WALLET, "successful_attempt_without_wallet", status, (), txn)
+    ambiguous = _INDISTINGUISHABLE if len(paired) != 1 else None
     if txn_status == _CHARGED and status == _PARTIAL:
-        return Classification(Outcome.SUCCESS, "online_charged", status, wallets, txn)
+        success = Classification(Outcome.SUCCESS, ambiguous or "online_charged", status, paired, txn)
+        return _checked_wallet(success)
     if txn_status == _COD and status in (_TO_BE_CHARGED, _COD):
-        return Classification(Outcome.SUCCESS, "cod_initiated", status, wallets, txn, cod=True)
+        success = Classification(Outcome.SUCCESS, ambiguous or "cod_initiated", status, paired, txn, cod=True)
+        return _checked_wallet(success)
     return Classification(
         Outcome.UNKNOWN,
         f"online_{txn_status.lower()}_with_order_{status.lower() or 'blank'}",
@@ -169,6 +200,8 @@ def validate_split(order: Order, classification: Classification) -> SplitAmounts
     currency = (order.currency or "INR").strip().upper()
     wallet = classification.wallet_txn
     online = classification.online_txn
+    if classification.outcome is Outcome.SUCCESS and wallet is None:
+        return SplitMismatch((_INDISTINGUISHABLE,))
     if classification.outcome is not Outcome.SUCCESS or wallet is None:
         return SplitMismatch(("not_a_successful_wallet_split",))
     if len(currency) != 3 or not currency.isalpha():

@@ -11,7 +11,7 @@ not final, Juspay SUCCESS                         SETTLE (a success never settle
 not final, Juspay says another outcome            SETTLE (records it, publishes its event)
 Juspay pending, no follow ended for good          START_FOLLOWER (starts or restarts only what should run)
 an open refund Juspay has moved (or never got)    FOLLOW_REFUNDS
-SETTLED with a wallet share, online part refunded CREDIT_BACK
+SETTLED, settled online txn refunded in full      CREDIT_BACK (``wallet_share.credit_back_wallet_share``)
 SETTLED, Juspay failed                            mismatch ``settled_but_failed``
 SETTLED, Juspay neither charged nor refunded      mismatch ``settled_but_not_charged``
 SETTLED or CANCELLED, amounts differ              mismatch ``amount_differs``
@@ -31,8 +31,8 @@ from enum import StrEnum
 from paybridge.dal.orders import OrderRecord, OrderStatus
 from paybridge.dal.pending_orders import STATUS_ABANDONED, STATUS_FAILED, STATUS_STALE
 from paybridge.logic.classify_order import Classification, Outcome, classify_order
+from paybridge.logic.order_attempts import refunded_minor
 from paybridge.logic.pending_orders import is_pending
-from paybridge.logic.track_refund import online_part_refunded
 from paybridge.models.juspay import Order
 from paybridge.models.money import to_minor
 from paybridge.models.refund import REQUESTED, RefundRecord, next_transition
@@ -110,6 +110,8 @@ def compare(facts: Facts) -> list[Finding]:
         findings = _cancelled(record, order, facts.refunds)
     elif record.status is OrderStatus.MISMATCH:
         findings = [_mismatch(MismatchKind.SETTLEMENT_MISMATCH, f"settlement refused: {record.reason}")]
+    elif record.status is OrderStatus.REFUNDED:
+        findings = []  # refunded in full before any debit: final, nothing was or will be debited
     else:
         findings = _open(record, classification, facts.follower_status, pending=is_pending(order))
     if refunds_to_follow(facts.refunds, order):
@@ -154,7 +156,9 @@ def _settled(
     record: OrderRecord, order: Order, classification: Classification, refunds: Sequence[RefundRecord]
 ) -> list[Finding]:
     findings = _amounts(record, order, classification)
-    fully_refunded = online_part_refunded(order, online_minor=record.online_minor)
+    # The credit-back's own rule (``wallet_share``): the settled online transaction refunded in full.
+    online = record.online_minor or 0
+    fully_refunded = online > 0 and refunded_minor(order, record.online_txn_id) >= online
     if fully_refunded and record.wallet_minor and record.wallet_txn_id:
         findings.append(Finding(Action.CREDIT_BACK, "online part refunded: the wallet share goes back"))
     elif classification.outcome is Outcome.FAILURE:

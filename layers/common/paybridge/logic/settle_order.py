@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from paybridge.bus import SOURCE_PAYBRIDGE, EventPublisher
+from paybridge.bus import EventPublisher
 from paybridge.dal.orders import OrderRecord, OrdersRepository, OrderStatus
 from paybridge.dal.wallets import DebitResult, DebitStatus, WalletRepository
 from paybridge.logic.classify_order import (
@@ -33,31 +33,37 @@ from paybridge.logic.classify_order import (
     classify_order,
     validate_split,
 )
+from paybridge.logic.order_attempts import refunded_minor
 from paybridge.logic.pending_orders import is_pending
+from paybridge.logic.settlement_events import (
+    EVENT_ORDER_CANCELLED,
+    EVENT_ORDER_FAILED,
+    EVENT_ORDER_NEEDS_REVIEW,
+    EVENT_ORDER_PENDING,
+    EVENT_ORDER_REFUNDED,
+    EVENT_ORDER_SETTLED,
+    EVENT_REFUND_REQUESTED,
+    ensure_published,
+    events_for,
+    events_of,
+)
 from paybridge.models.juspay import Order
-from paybridge.models.money import format_major
 from paybridge.observability import MetricUnit, logger, metrics
 
 __all__ = [
     "EVENT_ORDER_CANCELLED",
     "EVENT_ORDER_FAILED",
+    "EVENT_ORDER_NEEDS_REVIEW",
     "EVENT_ORDER_PENDING",
+    "EVENT_ORDER_REFUNDED",
     "EVENT_ORDER_SETTLED",
     "EVENT_REFUND_REQUESTED",
     "SettleDependencies",
     "SettlementResult",
     "events_for",
+    "settle_confirmed",
     "settle_order",
 ]
-
-EVENT_ORDER_SETTLED = "OrderSettled"
-EVENT_ORDER_CANCELLED = "OrderCancelled"
-EVENT_REFUND_REQUESTED = "RefundRequested"
-EVENT_ORDER_PENDING = "OrderPending"
-EVENT_ORDER_FAILED = "OrderFailed"
-
-#: A claim to publish older than this is taken over (its holder died between the write and the publish).
-PUBLISH_CLAIM_STALE_AFTER = timedelta(seconds=60)
 
 _DEBIT_IMPOSSIBLE = {
     DebitStatus.INSUFFICIENT_FUNDS: "insufficient_funds",
@@ -121,7 +127,7 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
     existing = deps.orders.get(order_id)
     if existing is not None and existing.is_final:
         # Settled or cancelled for good: no Juspay call, no money; only finish a publication left undone.
-        _ensure_published(existing, deps)
+        ensure_published(existing, deps)
         _release_pending(order_id, existing.juspay_status or "", deps)
         metrics.add_metric(name="SettlementDuplicate", unit=MetricUnit.Count, value=1)
         return SettlementResult(order_id, existing.status.value, "already_done")
@@ -130,7 +136,7 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
     )
 
     order = deps.juspay.get_order_status(order_id, customer_id=hint_customer)
-    result = _settle_confirmed(order, existing, deps)
+    result = settle_confirmed(order, existing, deps)
     if not is_pending(order):
         # A terminal status is settled: a pending-order execution waiting for this order can end now.
         _release_pending(order_id, order.status or "", deps)
@@ -142,10 +148,11 @@ def _release_pending(order_id: str, status: str, deps: SettleDependencies) -> No
         deps.release_pending(order_id, status)
 
 
-def _settle_confirmed(
+def settle_confirmed(
     order: Order, existing: OrderRecord | None, deps: SettleDependencies
 ) -> SettlementResult:
-    """Classifies Juspay's confirmed order and acts on it (debit, cancel, or record)."""
+    """Classifies Juspay's confirmed order and acts on it (debit, cancel, or record); ``existing`` is the
+    order's record as read before Juspay was asked (its signed terms are checked)."""
     classification = classify_order(order)
     logger.info(
         "order classified",
@@ -163,6 +170,10 @@ def _settle_confirmed(
     differences = differs_from_signed(existing, amounts)
     if differences:
         return _record_mismatch(order, classification, ",".join(differences), deps)
+    # Refunds race settlement: Juspay's refunds of the online transaction decide before any debit.
+    refunded = refunded_minor(order, amounts.online_txn_id)
+    if refunded > 0:
+        return _record_refunded(order, amounts, refunded, deps)
     return _debit(order, classification, amounts, deps)
 
 
@@ -196,7 +207,7 @@ def _record_without_money(
         logger.warning("order status not covered by the settlement table; nothing debited")
     fields = _basic_fields(order, classification)
     transition = deps.orders.record(
-        order.order_id, status, now=deps.clock(), has_events=bool(_events_of(status)), fields=fields
+        order.order_id, status, now=deps.clock(), has_events=bool(events_of(status)), fields=fields
     )
     return _after_transition(
         order.order_id,
@@ -229,6 +240,33 @@ def _record_mismatch(
     )
 
 
+def _record_refunded(
+    order: Order, amounts: SplitAmounts, refunded: int, deps: SettleDependencies
+) -> SettlementResult:
+    """The online transaction was refunded before the wallet share was debited: nothing is debited. In full
+    → REFUNDED (final); in part → REVIEW (a person decides; metric and alarm)."""
+    full = refunded >= amounts.online_minor
+    status = OrderStatus.REFUNDED if full else OrderStatus.REVIEW
+    reason = "online_refunded_before_settlement" if full else "online_partly_refunded_before_settlement"
+    fields = {**_amount_fields(order, amounts, reason=reason), "refunded_minor": refunded}
+    transition = deps.orders.record(
+        amounts.order_id, status, now=deps.clock(), has_events=True, fields=fields
+    )
+    if transition.changed:
+        metrics.add_metric(
+            name="SettlementRefundedBeforeDebit" if full else "SettlementReview",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        log = logger.info if full else logger.error
+        log("online part refunded before settlement; nothing debited", extra={"refunded_minor": refunded})
+    record = transition.record
+    action = "recorded" if transition.changed else "already_done"
+    return _after_transition(
+        amounts.order_id, status, record, deps, action, reason, own_claim=transition.changed
+    )
+
+
 def _debit(
     order: Order, classification: Classification, amounts: SplitAmounts, deps: SettleDependencies
 ) -> SettlementResult:
@@ -257,7 +295,7 @@ def _debit(
         metrics.add_metric(name="SettlementDuplicate", unit=MetricUnit.Count, value=1)
         record = deps.orders.get(amounts.order_id)
         if record is not None:
-            _ensure_published(record, deps)
+            ensure_published(record, deps)
         return SettlementResult(amounts.order_id, record.status.value if record else None, "already_done")
     if result.status is DebitStatus.CURRENCY_MISMATCH:
         return _record_mismatch(order, classification, "wallet_currency_differs", deps)
@@ -275,7 +313,7 @@ def _cancel(order: Order, amounts: SplitAmounts, reason: str, deps: SettleDepend
     record = transition.record
     if record is not None and record.status is OrderStatus.SETTLED:
         # A concurrent delivery debited first (the balance is low because of it): nothing to cancel.
-        _ensure_published(record, deps)
+        ensure_published(record, deps)
         return SettlementResult(amounts.order_id, record.status.value, "already_done")
     action = "cancelled" if transition.changed else "already_done"
     return _after_transition(
@@ -294,90 +332,8 @@ def _after_transition(
     own_claim: bool,
 ) -> SettlementResult:
     if record is not None:
-        _ensure_published(record, deps, own_claim=own_claim)
+        ensure_published(record, deps, own_claim=own_claim)
     return SettlementResult(order_id, record.status.value if record else status.value, action, reason)
-
-
-# --- events --------------------------------------------------------------------------------------------
-def _events_of(status: OrderStatus) -> tuple[str, ...]:
-    return {
-        OrderStatus.SETTLED: (EVENT_ORDER_SETTLED,),
-        OrderStatus.CANCELLED: (EVENT_ORDER_CANCELLED, EVENT_REFUND_REQUESTED),
-        OrderStatus.PENDING: (EVENT_ORDER_PENDING,),
-        OrderStatus.FAILED: (EVENT_ORDER_FAILED,),
-    }.get(status, ())
-
-
-def events_for(record: OrderRecord) -> list[tuple[str, dict[str, Any]]]:
-    """The domain events of a record's status as (detail-type, detail); a pure function of the record,
-    so a republication after a crash is identical to the first one."""
-    base = {
-        "order_id": record.order_id,
-        "customer_id": record.customer_id,
-        "juspay_status": record.juspay_status,
-    }
-    currency = record.currency or "INR"
-
-    def money(minor: int | None) -> str | None:
-        return format_major(minor, currency) if minor is not None else None
-
-    amounts = {
-        "currency": record.currency,
-        "amount": money(record.amount_minor),
-        "online_amount": money(record.online_minor),
-        "wallet_amount": money(record.wallet_minor),
-        "wallet_txn_id": record.wallet_txn_id,
-        "online_txn_id": record.online_txn_id,
-        "cod": record.cod,
-    }
-    if record.status is OrderStatus.SETTLED:
-        return [(EVENT_ORDER_SETTLED, {**base, **amounts, "settled_at": record.settled_at})]
-    if record.status is OrderStatus.CANCELLED:
-        refundable = not record.cod and bool(record.online_txn_id) and (record.online_minor or 0) > 0
-        cancelled = {**base, **amounts, "reason": record.reason, "cancelled_at": record.cancelled_at}
-        events: list[tuple[str, dict[str, Any]]] = [
-            (EVENT_ORDER_CANCELLED, {**cancelled, "refund_requested": refundable})
-        ]
-        if refundable:
-            refund = {
-                "order_id": record.order_id,
-                "customer_id": record.customer_id,
-                "txn_id": record.online_txn_id,
-                "amount": money(record.online_minor),
-                "currency": currency,
-                "reason": f"wallet_debit_failed:{record.reason}",
-                "requested_at": record.cancelled_at,
-            }
-            events.append((EVENT_REFUND_REQUESTED, refund))
-        return events
-    if record.status is OrderStatus.PENDING:
-        return [(EVENT_ORDER_PENDING, {**base, "recorded_at": record.updated_at})]
-    if record.status is OrderStatus.FAILED:
-        return [(EVENT_ORDER_FAILED, {**base, "reason": record.reason, "recorded_at": record.updated_at})]
-    return []
-
-
-def _ensure_published(record: OrderRecord, deps: SettleDependencies, *, own_claim: bool = False) -> None:
-    """Publishes the record's events unless they are on the bus already or a live publisher holds the claim.
-
-    ``own_claim``: this invocation made the status change, whose write claimed the publication itself.
-    """
-    if record.events_published or not _events_of(record.status):
-        return
-    if not own_claim and not deps.orders.claim_publication(
-        record.order_id, record.status, now=deps.clock(), stale_after=PUBLISH_CLAIM_STALE_AFTER
-    ):
-        return
-    try:
-        for detail_type, detail in events_for(record):
-            deps.publisher.publish(SOURCE_PAYBRIDGE, detail_type, detail)
-            if detail_type == EVENT_REFUND_REQUESTED:
-                metrics.add_metric(name="SettlementRefundRequested", unit=MetricUnit.Count, value=1)
-    except Exception:
-        # Give the claim back so Lambda's retry publishes at once instead of waiting for it to go stale.
-        deps.orders.release_claim(record.order_id, record.status)
-        raise
-    deps.orders.mark_published(record.order_id, record.status, now=deps.clock())
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ moved by what ``refunds[]`` says about its *current* ``unique_request_id`` (``is
 FAILURE with attempts left starts the next attempt with a new id at once). A REQUESTED refund Juspay does
 not list yet is sent again with its stored id (an earlier call's outcome was unknown), never a new one.
 
-Credit-back: on ORDER_REFUNDED / AUTO_REFUND_SUCCEEDED for an order whose settlement record is SETTLED
-with a wallet share, once Order Status shows the online part refunded in full (SUCCESS refunds adding up
-to the online share), ``WalletRepository.reverse_debit`` credits the share back; its
-marker makes every replay answer ALREADY_DONE. A partial refund keeps the wallet share (counted, logged).
+Credit-back: on ORDER_REFUNDED / AUTO_REFUND_SUCCEEDED the order's Order Status goes to
+``wallet_share.credit_back_wallet_share`` with its settlement record: the share goes back only when the
+settled online transaction itself is refunded in full, and an order not settled yet is settled from that
+status (REFUNDED or REVIEW, no debit), so a settlement delayed behind the refund never debits.
 """
 
 from __future__ import annotations
@@ -18,13 +18,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from paybridge.bus import SOURCE_PAYBRIDGE
-from paybridge.dal.orders import OrdersRepository, OrderStatus
-from paybridge.dal.wallets import ReversalStatus, WalletRepository
+from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.issue_refund import RefundDependencies, drive, follow
-from paybridge.models.juspay import Order
-from paybridge.models.money import format_major, to_minor
-from paybridge.models.refund import JUSPAY_SUCCESS, REQUESTED, RefundRecord
+from paybridge.logic.settle_order import SettleDependencies
+from paybridge.logic.wallet_share import (
+    NOT_FULLY_REFUNDED,
+    NOT_SETTLED,
+    credit_back_wallet_share,
+    may_owe_credit_back,
+)
+from paybridge.models.refund import REQUESTED, RefundRecord
 from paybridge.observability import MetricUnit, logger, metrics
 
 #: Juspay events this function follows (the template's rule lists the same names).
@@ -40,9 +44,15 @@ REFUND_EVENTS: frozenset[str] = frozenset(
 )
 #: Events after which the order may be fully refunded, so a settled wallet share may have to go back.
 CREDIT_BACK_EVENTS: frozenset[str] = frozenset({"ORDER_REFUNDED", "AUTO_REFUND_SUCCEEDED"})
-#: What ``TrackResult.wallet`` says when no reversal was attempted.
-NOT_SETTLED = "NOT_SETTLED"
-NOT_FULLY_REFUNDED = "NOT_FULLY_REFUNDED"
+__all__ = [
+    "CREDIT_BACK_EVENTS",
+    "NOT_FULLY_REFUNDED",
+    "NOT_SETTLED",
+    "REFUND_EVENTS",
+    "TrackDependencies",
+    "TrackResult",
+    "track_refund",
+]
 
 
 @dataclass
@@ -61,7 +71,7 @@ class TrackResult:
     order_id: str | None
     event_name: str
     refunds: list[dict[str, Any]] = field(default_factory=list)
-    #: REVERSED / ALREADY_DONE / NOTHING_TO_REVERSE, NOT_SETTLED, NOT_FULLY_REFUNDED, or None (not checked).
+    #: ``CreditBack.status`` (REVERSED, ALREADY_DONE, NOT_SETTLED, NOT_FULLY_REFUNDED, REFUNDED, ...) or None.
     wallet: str | None = None
 
 
@@ -76,10 +86,11 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
     records = deps.refunds.repository.list_for_order(order_id)
     open_records = [r for r in records if r.is_open]
     credit_back = event_name in CREDIT_BACK_EVENTS
-    settlement = _settled_with_wallet_share(order_id, deps) if credit_back else None
-    wallet = NOT_SETTLED if credit_back and settlement is None else None
-    if not open_records and settlement is None:
+    settlement = deps.orders.get(order_id) if credit_back else None
+    owed = credit_back and may_owe_credit_back(settlement)
+    if not open_records and not owed:
         logger.info("no open refund and nothing to credit back", extra={"refunds": len(records)})
+        wallet = NOT_SETTLED if credit_back else None
         return TrackResult(order_id, event_name, [_summary(r) for r in records], wallet)
 
     routing = next((r.customer_id for r in records if r.customer_id), None)
@@ -95,37 +106,12 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
         elif record.status == REQUESTED:
             # Juspay has not got this attempt: an earlier call's outcome was unknown. Same id again.
             after[record.seq] = drive(record, deps.refunds)
-    if settlement is not None:
-        wallet = _credit_back(order, settlement, deps)
+    wallet = None
+    if owed:
+        wallet = credit_back_wallet_share(settlement, order, _settle_deps(deps)).status
+    elif credit_back:
+        wallet = NOT_SETTLED
     return TrackResult(order_id, event_name, [_summary(r) for r in after.values()], wallet)
-
-
-def online_part_refunded(order: Order, *, online_minor: int | None) -> bool:
-    """True when Juspay has given back the whole online share of the order.
-
-    Refunded = the SUCCESS entries of ``refunds[]`` (``amount_refunded`` only when Juspay lists no refund
-    at all, as it also counts pending ones). Online share = the settlement record's, else the non-wallet
-    transactions' amounts, else the order amount. An AUTO_REFUNDED status alone is not enough: Juspay's
-    AUTO_REFUND_FAILED sample carries it with a failed refund.
-    """
-    currency = order.currency or "INR"
-    successes = [r.amount for r in order.refunds if r.status == JUSPAY_SUCCESS and r.amount is not None]
-    if successes:
-        refunded = sum(to_minor(amount, currency, strict=False) for amount in successes)
-    elif not order.refunds and order.amount_refunded is not None:
-        refunded = to_minor(order.amount_refunded, currency, strict=False)
-    else:
-        refunded = 0
-    if refunded <= 0:
-        return False
-    if online_minor is None:
-        shares = [
-            to_minor(t.txn_amount, currency, strict=False)
-            for t in order.transactions()
-            if not t.is_merchant_container and t.txn_amount is not None
-        ]
-        online_minor = sum(shares) if shares else order.amount_minor
-    return online_minor is not None and refunded >= online_minor
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------
@@ -146,66 +132,14 @@ def _order_id(detail: Mapping[str, Any], deps: TrackDependencies) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _WalletShare:
-    """The debited wallet share of a SETTLED order (from its settlement record)."""
-
-    order_id: str
-    customer_id: str
-    wallet_txn_id: str
-    wallet_minor: int
-    online_minor: int | None
-    currency: str | None
-
-
-def _settled_with_wallet_share(order_id: str, deps: TrackDependencies) -> _WalletShare | None:
-    record = deps.orders.get(order_id)
-    if record is None or record.status is not OrderStatus.SETTLED:
-        return None
-    if not record.wallet_minor or not record.wallet_txn_id or not record.customer_id:
-        return None
-    return _WalletShare(
-        order_id=record.order_id,
-        customer_id=record.customer_id,
-        wallet_txn_id=record.wallet_txn_id,
-        wallet_minor=record.wallet_minor,
-        online_minor=record.online_minor,
-        currency=record.currency,
+def _settle_deps(deps: TrackDependencies) -> SettleDependencies:
+    return SettleDependencies(
+        juspay=deps.refunds.juspay,
+        wallets=deps.wallets,
+        orders=deps.orders,
+        publisher=deps.refunds.publisher,
+        clock=deps.refunds.clock,
     )
-
-
-def _credit_back(order: Order, settlement: _WalletShare, deps: TrackDependencies) -> str:
-    if not online_part_refunded(order, online_minor=settlement.online_minor):
-        metrics.add_metric(name="WalletShareKeptPartialRefund", unit=MetricUnit.Count, value=1)
-        logger.info("order refunded in part only; wallet share kept", extra={"juspay_status": order.status})
-        return NOT_FULLY_REFUNDED
-    currency = settlement.currency or order.currency or "INR"
-    now = deps.refunds.clock()
-    result = deps.wallets.reverse_debit(
-        customer_id=settlement.customer_id,
-        order_id=settlement.order_id,
-        txn_id=settlement.wallet_txn_id,
-        amount_minor=settlement.wallet_minor,
-        currency=currency,
-        now=now,
-    )
-    logger.info("wallet share credit-back", extra={"reversal": result.status.value})
-    if result.status is ReversalStatus.REVERSED:
-        metrics.add_metric(name="WalletShareReversed", unit=MetricUnit.Count, value=1)
-        deps.refunds.publisher.publish(
-            SOURCE_PAYBRIDGE,
-            "WalletShareReversed",
-            {
-                "order_id": settlement.order_id,
-                "customer_id": settlement.customer_id,
-                "wallet_txn_id": settlement.wallet_txn_id,
-                "amount": format_major(settlement.wallet_minor, currency),
-                "currency": currency,
-                "ledger_seq": result.entry.seq if result.entry is not None else None,
-                "reversed_at": now.isoformat(),
-            },
-        )
-    return result.status.value
 
 
 def _summary(record: RefundRecord) -> dict[str, Any]:

@@ -71,3 +71,19 @@ class RefundOrderRequest(BaseModel):
     @classmethod
     def _amount_rules(cls, value: object, info: ValidationInfo) -> Decimal:
         return amount_field(value, info.data.get("currency"))
+
+
+class WalletReturnRequest(BaseModel):
+    """``POST /orders/{order_id}/wallet-returns``: give part of a settled order's wallet share back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # In the order's currency (the debit's); checked against that currency's minor unit by the logic.
+    amount: Decimal
+    idempotency_key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_ .-]+$")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount_rules(cls, value: object) -> Decimal:
+        return amount_field(value)

@@ -1,0 +1,52 @@
+"""POST /orders/{order_id}/wallet-returns (merchant API, IAM auth). Thin: wiring, then
+``paybridge.logic.return_wallet_share``."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.bus import EventPublisher
+from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.wallets import WalletRepository
+from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
+from paybridge.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@functools.cache
+def _deps() -> ReturnDependencies:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    session = boto3.session.Session()
+    dynamodb = session.client("dynamodb")
+    return ReturnDependencies(
+        orders=OrdersRepository(dynamodb, settings.orders_table),
+        wallets=WalletRepository(dynamodb, settings.ledger_table),
+        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@app.post("/orders/<order_id>/wallet-returns")
+def create_wallet_return(order_id: str) -> Response[str]:
+    """201 with the new return, or 200 with the original one for a repeated idempotency_key."""
+    status, body = return_wallet_share(order_id, parse_json_body(request_body(app.current_event)), _deps())
+    return json_response(status, body)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)
