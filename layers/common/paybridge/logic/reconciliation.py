@@ -87,7 +87,7 @@ class Finding:
 #: Follows that ended for good (deadline, expiry, failure: each counted or alarmed): never restarted here.
 _FOLLOW_ENDED = frozenset({STATUS_STALE, STATUS_ABANDONED, STATUS_FAILED})
 #: Record statuses another part of the lifecycle decided on purpose; reconciliation only settles a success.
-_LIFECYCLE = frozenset({OrderStatus.STALE, OrderStatus.ABANDONED, OrderStatus.REFUNDED, OrderStatus.REVIEW})
+_LIFECYCLE = frozenset({OrderStatus.STALE, OrderStatus.ABANDONED, OrderStatus.REVIEW})
 _RECORDED_AS = {
     Outcome.PENDING: OrderStatus.PENDING,
     Outcome.FAILURE: OrderStatus.FAILED,
