@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.api_route import event, raw_resolver, resolve, validated_resolver
 from paybridge import jsonutil
 from paybridge.auth import BasicCredential, is_authorized
 from paybridge.models.webhook import canonical_sha256, parse_webhook_body
+from paybridge.observability import logger
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "juspay-samples"
 
@@ -62,6 +64,17 @@ def main() -> int:
             lambda: header == header,
         ),
     ]
+    logger.setLevel("WARNING")  # the routes log each call; the bench measures, it does not read them
+    validated, raw = validated_resolver(), raw_resolver()
+    assert validated.resolve(event(), None)["body"] == raw.resolve(event(), None)["body"]  # type: ignore[arg-type]
+    cases.append(
+        (
+            "validated route (credits)",
+            "raw handler work",
+            lambda: resolve(validated),
+            lambda: resolve(raw),
+        )
+    )
     print(f"{'case':34} {'baseline':24} {'us':>8} {'base us':>8} {'ratio':>7}")
     for name, baseline_name, case, baseline in cases:
         base = timed(baseline)

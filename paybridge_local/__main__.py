@@ -53,6 +53,13 @@ def write_outputs(path: Path, stack: LocalStack, settings: LocalSettings, urls: 
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
+def _signing_key(stack: LocalStack) -> str:
+    try:
+        return str(stack.output("SdkSigningKeyAlias"))
+    except KeyError:
+        return "(SdkSigner=pem: the PEM secret SdkSigningPemSecret)"
+
+
 def main() -> int:
     """Starts everything, prints where it is, serves until interrupted."""
     settings = LocalSettings.from_env()
@@ -104,10 +111,13 @@ def main() -> int:
     write_outputs(outputs, stack, settings, urls)
     print(
         "\npaybridge local stack is up\n"
-        f"  emulated AWS  {aws_url}   (region {settings.region}, key {settings.access_key})\n"
-        f"  API           {api_url}\n"
+        f"  emulated AWS  {aws_url}   (region {settings.region}, "
+        f"credentials {settings.access_key}/{settings.secret_key})\n"
+        f"  API           {api_url}   (merchant routes: SigV4, service execute-api)\n"
         f"  webhook       POST {urls['webhook']}\n"
-        f"                (Basic auth {settings.webhook_username}:$LOCAL_WEBHOOK_PASSWORD)\n"
+        # Local-only credentials (the README's defaults, or what LOCAL_WEBHOOK_* set): printed as they are.
+        f"                (Basic auth {settings.webhook_username}:{settings.webhook_password})\n"
+        f"  SDK signing   KMS key {_signing_key(stack)}\n"
         f"  Juspay sim    {simulator.url}   (control API under /__sim/)\n"
         f"  event tap     {stack.output('LocalEventTap')}\n"
         f"  outputs       {outputs}\n"

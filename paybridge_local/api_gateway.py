@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
@@ -84,7 +85,7 @@ class LocalApiGateway:
             try:
                 identity = sigv4.verify(
                     method=request.method,
-                    url=request.url,
+                    url=_signed_url(request),
                     headers=dict(request.headers),
                     body=body,
                     access_key=self._access_key,
@@ -160,6 +161,17 @@ class LocalApiGateway:
             else None,
             "isBase64Encoded": bool(body) and not is_text,
         }
+
+
+def _signed_url(request: Request) -> str:
+    # The signature covers the path as the client sent it (percent-encoded); werkzeug's ``url`` re-encodes
+    # only some characters, so a signed "/wallets/%22" would not verify as "/wallets/\"".
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        raw = quote(request.path, safe="/!$&'()*+,;=:@~")
+        if request.query_string:
+            raw += "?" + request.query_string.decode("latin-1")
+    return request.host_url.rstrip("/") + raw
 
 
 def _gateway_error(status: int, message: str) -> Response:

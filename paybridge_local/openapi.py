@@ -14,6 +14,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+from paybridge.api import ERROR_DESCRIPTIONS
+from paybridge.models.webhook import WebhookDelivery
 from paybridge_local.provision import ApiRoute
 from paybridge_local.template import ROOT, load_template
 
@@ -30,6 +32,20 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "description": "AWS Signature Version 4 (service execute-api): API Gateway's AWS_IAM auth",
         "x-amazon-apigateway-authtype": "awsSigv4",
     },
+}
+
+
+WEBHOOK_PATH = "/webhooks/juspay"
+#: What API Gateway itself answers to a request it refuses (bad or missing SigV4 signature).
+GATEWAY_ERROR: dict[str, Any] = {
+    "title": "GatewayError",
+    "type": "object",
+    "properties": {"message": {"type": "string"}},
+    "required": ["message"],
+}
+GATEWAY_403: dict[str, Any] = {
+    "description": "API Gateway: missing or wrong SigV4 signature (or no execute-api:Invoke permission)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayError"}}},
 }
 
 
@@ -57,14 +73,56 @@ def template_routes() -> list[ApiRoute]:
 def build_openapi() -> dict[str, Any]:
     """The merged document, with each operation's security taken from the template."""
     merge = OpenAPIMerge(title=TITLE, version=VERSION, on_conflict="error")
-    merge.discover(path=str(ROOT / "functions"), pattern="app.py", recursive=True)
+    for handler in sorted((ROOT / "functions").glob("*/app.py")):
+        # Every API function builds its resolver with paybridge.api.new_resolver (validation on).
+        if "app = new_resolver()" in handler.read_text(encoding="utf-8"):
+            merge.add_file(handler, resolver_name="app")
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    components["schemas"]["GatewayError"] = GATEWAY_ERROR
+    components["schemas"]["WebhookDelivery"] = WebhookDelivery.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     for route in template_routes():
         operation = document.get("paths", {}).get(route.path, {}).get(route.method.lower())
-        if operation is not None:
-            operation["security"] = [{"sigv4": []}] if route.iam_auth else [{"juspayBasic": []}]
+        if operation is None:
+            continue
+        operation["security"] = [{"sigv4": []}] if route.iam_auth else [{"juspayBasic": []}]
+        if route.iam_auth:
+            operation["responses"]["403"] = GATEWAY_403
+            if "requestBody" in operation:
+                operation["responses"]["415"] = _error_answer(415)
+        elif route.path == WEBHOOK_PATH:
+            # The route reads the raw body itself (it authenticates before it parses): documented here.
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookDelivery"}}},
+            }
+    _drop_default_validation_answers(document)
     return document
+
+
+def _error_answer(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
+def _drop_default_validation_answers(document: dict[str, Any]) -> None:
+    # Powertools documents a 422 with its own error shape on every validated route; this API answers
+    # validation errors with the error envelope (400 or 422, listed per route), so its default goes.
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422", {})
+            if "HTTPValidationError" in json.dumps(answer):
+                del operation["responses"]["422"]
+    text = json.dumps(document["paths"])
+    schemas = document["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        if f"/{name}" not in text:
+            schemas.pop(name, None)
 
 
 def render() -> str:

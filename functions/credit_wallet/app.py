@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers, request_body
+from paybridge.api import error_responses, model_response, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.credit_wallet import credit_wallet
+from paybridge.models.validation import CUSTOMER_ID_PATTERN
+from paybridge.models.wallet import CreditAnswer, CreditRequest
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -28,13 +30,25 @@ def _wallets() -> WalletRepository:
     return WalletRepository(boto3.session.Session().client("dynamodb"), settings.ledger_table)
 
 
-@app.post("/wallets/<customer_id>/credits")
-def add_credit(customer_id: str) -> Response[str]:
+@app.post(
+    "/wallets/<customer_id>/credits",
+    summary="Top a wallet up (idempotent on idempotency_key)",
+    status_code=201,
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        503,
+        success={201: "created", 200: "the same idempotency_key again: the original credit"},
+    ),
+)
+def add_credit(
+    customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)], request: Annotated[CreditRequest, Body()]
+) -> Response[CreditAnswer]:
     """201 with the new entry, or 200 with the original one for a replayed idempotency key."""
-    status, body = credit_wallet(
-        customer_id, request_body(app.current_event), _wallets(), now=datetime.now(UTC)
-    )
-    return json_response(status, body)
+    status, body = credit_wallet(customer_id, request, _wallets(), now=datetime.now(UTC))
+    return model_response(status, body)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.get_order import get_order
+from paybridge.models.order_api import OrderStatusAnswer
+from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -27,11 +28,17 @@ def _runtime() -> tuple[Settings, OrdersRepository]:
     return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
 
 
-@app.get("/orders/<order_id>")
-def read_order(order_id: str) -> Response[str]:
+@app.get(
+    "/orders/<order_id>",
+    summary="Juspay's verified order status with the wallet settlement state",
+    responses=error_responses(400, 404, 502, 503),
+)
+def read_order(order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> OrderStatusAnswer:
     """Juspay's verified order status with the wallet settlement state."""
     settings, orders = _runtime()
-    return json_response(200, get_order(order_id, juspay=juspay_client(settings), orders=orders))
+    return OrderStatusAnswer.model_validate(
+        get_order(order_id, juspay=juspay_client(settings), orders=orders)
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

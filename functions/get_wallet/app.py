@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.get_wallet import get_wallet
+from paybridge.models.validation import CUSTOMER_ID_PATTERN
+from paybridge.models.wallet import WalletAnswer
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -26,10 +27,14 @@ def _wallets() -> WalletRepository:
     return WalletRepository(boto3.session.Session().client("dynamodb"), settings.ledger_table)
 
 
-@app.get("/wallets/<customer_id>")
-def read_wallet(customer_id: str) -> Response[str]:
+@app.get(
+    "/wallets/<customer_id>",
+    summary="A wallet's balance and newest ledger entries",
+    responses=error_responses(400, 404, 503),
+)
+def read_wallet(customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]) -> WalletAnswer:
     """The wallet's balance and newest entries."""
-    return json_response(200, get_wallet(customer_id, _wallets()))
+    return WalletAnswer.model_validate(get_wallet(customer_id, _wallets()))
 
 
 @logger.inject_lambda_context(clear_state=True)

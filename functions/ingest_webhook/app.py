@@ -9,21 +9,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers, request_body
+from paybridge.api import error_responses, new_resolver, request_body
 from paybridge.auth import credentials_from_secret
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.webhook_events import WebhookEventsRepository
 from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
+from paybridge.models.webhook import WebhookAnswer
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,12 @@ def _runtime() -> _Runtime:
     )
 
 
-@app.post("/webhooks/juspay")
-def receive_webhook() -> Response[str]:
+@app.post(
+    "/webhooks/juspay",
+    summary="Juspay's webhooks in (HTTP Basic); 200 only once recorded and on the bus",
+    responses=error_responses(400, 401, 409, 413, 503),
+)
+def receive_webhook() -> WebhookAnswer:
     """Answers 200 only once the event is recorded and on the bus."""
     runtime = _runtime()
     secret = parameters.get_secret(
@@ -69,7 +72,7 @@ def receive_webhook() -> Response[str]:
         sleep=time.sleep,
     )
     result = ingest_webhook(app.current_event.headers, request_body(app.current_event), deps)
-    return json_response(200, {"status": result.status, "id": result.event_id})
+    return WebhookAnswer(status=result.status, id=result.event_id)
 
 
 @logger.inject_lambda_context(clear_state=True)

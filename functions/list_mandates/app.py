@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.list_mandates import list_mandates
+from paybridge.models.mandate import MandateListAnswer
+from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -23,11 +24,17 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-@app.get("/customers/<customer_id>/mandates")
-def read_mandates(customer_id: str) -> Response[str]:
+@app.get(
+    "/customers/<customer_id>/mandates",
+    summary="A customer's mandates as Juspay lists them",
+    responses=error_responses(400, 404, 502, 503),
+)
+def read_mandates(customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]) -> MandateListAnswer:
     """The customer's mandates as Juspay lists them."""
     mandates = list_mandates(customer_id, juspay=juspay_client(_settings()))
-    return json_response(200, {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]})
+    return MandateListAnswer.model_validate(
+        {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]}
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

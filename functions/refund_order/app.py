@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.api import error_responses, model_response, new_resolver
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
 from paybridge.logic.refund_order import refund_order
+from paybridge.models.order_api import RefundAnswer, RefundOrderRequest
+from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -35,8 +37,23 @@ def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher]:
     )
 
 
-@app.post("/orders/<order_id>/refunds")
-def create_refund(order_id: str) -> Response[str]:
+@app.post(
+    "/orders/<order_id>/refunds",
+    summary="Refund an order, or one of its transactions (idempotent on idempotency_key)",
+    status_code=201,
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        502,
+        503,
+        success={201: "created", 200: "the same idempotency_key again: the same refund"},
+    ),
+)
+def create_refund(
+    order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[RefundOrderRequest, Body()]
+) -> Response[RefundAnswer]:
     """201 with the new refund, or 200 with the same refund for a repeated idempotency_key."""
     settings, repository, publisher = _runtime()
     deps = RefundDependencies(
@@ -46,8 +63,8 @@ def create_refund(order_id: str) -> Response[str]:
         clock=lambda: datetime.now(UTC),
         max_attempts=settings.refund_max_attempts,
     )
-    status, body = refund_order(order_id, parse_json_body(request_body(app.current_event)), deps)
-    return json_response(status, body)
+    status, body = refund_order(order_id, request, deps)
+    return model_response(status, body)
 
 
 @logger.inject_lambda_context(clear_state=True)

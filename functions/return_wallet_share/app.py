@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.api import error_responses, model_response, new_resolver
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
+from paybridge.models.order_api import WalletReturnAnswer, WalletReturnRequest
+from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -37,11 +39,26 @@ def _deps() -> ReturnDependencies:
     )
 
 
-@app.post("/orders/<order_id>/wallet-returns")
-def create_wallet_return(order_id: str) -> Response[str]:
+@app.post(
+    "/orders/<order_id>/wallet-returns",
+    summary="Return part of a settled order's wallet share to the wallet (idempotent on idempotency_key)",
+    status_code=201,
+    responses=error_responses(
+        400,
+        404,
+        409,
+        415,
+        422,
+        503,
+        success={201: "created", 200: "the same idempotency_key again: the original return"},
+    ),
+)
+def create_wallet_return(
+    order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[WalletReturnRequest, Body()]
+) -> Response[WalletReturnAnswer]:
     """201 with the new return, or 200 with the original one for a repeated idempotency_key."""
-    status, body = return_wallet_share(order_id, parse_json_body(request_body(app.current_event)), _deps())
-    return json_response(status, body)
+    status, body = return_wallet_share(order_id, request, _deps())
+    return model_response(status, body)
 
 
 @logger.inject_lambda_context(clear_state=True)

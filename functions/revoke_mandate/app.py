@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, register_error_handlers
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.revoke_mandate import revoke_mandate
+from paybridge.models.mandate import MandateAnswer
+from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -28,14 +29,18 @@ def _runtime() -> tuple[Settings, MandatesRepository]:
     return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
 
 
-@app.post("/mandates/<mandate_id>/revoke")
-def revoke(mandate_id: str) -> Response[str]:
+@app.post(
+    "/mandates/<mandate_id>/revoke",
+    summary="Revoke a mandate at Juspay",
+    responses=error_responses(400, 404, 502, 503),
+)
+def revoke(mandate_id: Annotated[str, Path(pattern=MANDATE_ID_PATTERN)]) -> MandateAnswer:
     """Revokes the mandate at Juspay and answers its new state."""
     settings, mandates = _runtime()
     summary = revoke_mandate(
         mandate_id, juspay=juspay_client(settings), mandates=mandates, clock=lambda: datetime.now(UTC)
     )
-    return json_response(200, summary.to_api())
+    return MandateAnswer.model_validate(summary.to_api())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
@@ -29,11 +29,12 @@ from paybridge.logic.sign_sdk_payload import (
     sign_sdk_process,
 )
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
+from paybridge.models.sdk import InitiateRequest, ProcessRequest
+from paybridge.models.sdk_answers import InitiateAnswer, ProcessAnswer
 from paybridge.observability import logger, metrics, tracer
 from paybridge.signer import KmsSigner, PemSigner, Signer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 def _signer(settings: Settings, session: boto3.session.Session) -> Signer:
@@ -83,17 +84,24 @@ def _follow(deps: StartDependencies, order: SignedOrder) -> None:
     start_pending_order(order.order_id, order.customer_id, trigger="paybridge/SdkProcessSigned", deps=deps)
 
 
-@app.post("/sdk/initiate")
-def initiate() -> Response[str]:
+@app.post(
+    "/sdk/initiate",
+    summary="A signed SDK Initiate payload for the customer",
+    responses=error_responses(400, 422, 503),
+)
+def initiate(request: Annotated[InitiateRequest, Body()]) -> InitiateAnswer:
     """The signed Initiate payload for the customer."""
-    return json_response(200, sign_sdk_initiate(parse_json_body(request_body(app.current_event)), _deps()))
+    return InitiateAnswer.model_validate(sign_sdk_initiate(request, _deps()))
 
 
-@app.post("/sdk/process")
-def process() -> Response[str]:
+@app.post(
+    "/sdk/process",
+    summary="A signed SDK Process payload; records the order and starts following it",
+    responses=error_responses(400, 409, 422, 503),
+)
+def process(request: Annotated[ProcessRequest, Body()]) -> ProcessAnswer:
     """The signed Process payload for the order (the order is recorded before it is returned)."""
-    signed = sign_sdk_process(parse_json_body(request_body(app.current_event)), _deps())
-    return json_response(200, signed.payload)
+    return ProcessAnswer.model_validate(sign_sdk_process(request, _deps()).payload)
 
 
 @logger.inject_lambda_context(clear_state=True)

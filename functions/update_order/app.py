@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.api import json_response, parse_json_body, register_error_handlers, request_body
+from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.update_order import update_order
+from paybridge.models.order_api import OrderAnswer, UpdateOrderRequest
+from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+app = new_resolver()
 
 
 @functools.cache
@@ -27,12 +28,18 @@ def _runtime() -> tuple[Settings, OrdersRepository]:
     return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
 
 
-@app.post("/orders/<order_id>")
-def change_order(order_id: str) -> Response[str]:
+@app.post(
+    "/orders/<order_id>",
+    summary="Update an order's amount, udf1..udf10 or address at Juspay",
+    responses=error_responses(400, 404, 409, 422, 502, 503),
+)
+def change_order(
+    order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[UpdateOrderRequest, Body()]
+) -> OrderAnswer:
     """Changes the amount, udf1..udf10 or address of the order at Juspay."""
     settings, orders = _runtime()
-    body = parse_json_body(request_body(app.current_event))
-    return json_response(200, update_order(order_id, body, juspay=juspay_client(settings), orders=orders))
+    answer = update_order(order_id, request, juspay=juspay_client(settings), orders=orders)
+    return OrderAnswer.model_validate(answer)
 
 
 @logger.inject_lambda_context(clear_state=True)

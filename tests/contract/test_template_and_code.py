@@ -66,7 +66,7 @@ def test_every_api_route_of_the_template_is_served_by_its_handler(logical_id: st
             method, path = event["Properties"]["Method"].lower(), event["Properties"]["Path"]
             # API Gateway writes path parameters {name}; Powertools' resolver writes them <name>.
             route = re.sub(r"\{(\w+)\}", r"<\1>", path)
-            assert f'@app.{method}("{route}")' in source, f"{method.upper()} {path}"
+            assert re.search(rf'@app\.{method}\(\s*"{re.escape(route)}"', source), f"{method.upper()} {path}"
 
 
 def test_every_setting_the_code_reads_is_set_by_the_template() -> None:

@@ -118,7 +118,11 @@ def test_bad_credentials_get_401_with_challenge_and_publish_nothing(
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic ")
-    assert response.json == {"error": "unauthorized", "message": "authentication required"}
+    assert response.json == {
+        "error": "unauthorized",
+        "message": "authentication required",
+        "retryable": False,
+    }
     assert bus_events(stack) == []
 
 

@@ -80,6 +80,7 @@ def test_error_response_shapes() -> None:
     assert json.loads(str(juspay.body)) == {
         "error": "juspay_bad_request",
         "message": "bad",
+        "retryable": False,
         "details": {"juspay_error_code": "E1", "juspay_error_message": "nope"},
     }
     assert json_response(200, {"a": 1}).body == '{"a":1}'

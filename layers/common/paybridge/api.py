@@ -1,23 +1,144 @@
-"""HTTP mapping, in one place: every API function registers these handlers on its resolver.
+"""The HTTP edge, in one place: every API function builds its resolver here.
 
-A ``PaybridgeError`` becomes its own status and JSON body; anything else becomes an opaque 500 (logged
-with its stack, never echoed), so bad input can never leak internals or turn into an accidental 200.
+Routes declare typed inputs and answers (Powertools' OpenAPI validation: ``Body``/``Path`` annotations and
+response models); request bodies are read with :func:`paybridge.jsonutil.loads_request` (exact ``Decimal``, no
+NaN, bounded nesting). Every error becomes the one JSON envelope ``{error, message, retryable, details?}``:
+
+* a ``PaybridgeError`` → its own status (a 5xx only for the retryable dependency failures);
+* a validation error → 400 (shape, path) or 422 (a value breaks a rule), naming fields, never values;
+* a path no route matches (characters outside the route's pattern included) → 404;
+* anything else → an opaque 500, logged with its stack (a bug, never echoed).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    ValidationException,
+)
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+from botocore.exceptions import BotoCoreError, ClientError
 
 from paybridge import jsonutil
-from paybridge.errors import BadRequestError, PaybridgeError
+from paybridge.errors import (
+    BadRequestError,
+    DependencyUnavailableError,
+    NotFoundError,
+    PaybridgeError,
+    UnsupportedMediaTypeError,
+)
+from paybridge.models.api import ErrorBody
+from paybridge.models.validation import errors_envelope
 from paybridge.observability import logger
 
+#: What each status means on this API (the OpenAPI document lists them per operation).
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "the body is not acceptable JSON, a field is missing, unknown or of the wrong type, or a path "
+    "parameter is malformed (details.field names it)",
+    401: "webhook credentials missing or wrong",
+    404: "no such resource",
+    409: "the request clashes with the current state",
+    413: "the body is too large",
+    415: "the body is not application/json",
+    422: "a value breaks a rule (details.field and details.errors[].code name it)",
+    502: "Juspay answered in a way the request cannot succeed with (configuration)",
+    503: "a dependency failed transiently: retryable is true and Retry-After says when to try again",
+}
 
-def json_response(status_code: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+
+#: AWS error codes that mean "not now" rather than "never" (throttling, capacity, internal errors).
+_TRANSIENT_AWS_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "KMSInternalException",
+        "LimitExceededException",
+    }
+)
+
+
+def error_responses(*codes: int, success: dict[int, str] | None = None) -> dict[int, OpenAPIResponse]:
+    """The documented answers of a route: ``success`` (status → description; the schema is the route's
+    return model) and the error ``codes``, each with the error envelope's schema."""
+    documented: dict[int, OpenAPIResponse] = {
+        code: {"description": description} for code, description in (success or {200: "OK"}).items()
+    }
+    for code in codes:
+        documented[code] = {
+            "description": ERROR_DESCRIPTIONS[code],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+    return documented
+
+
+def new_resolver() -> APIGatewayRestResolver:
+    """A REST-proxy resolver with validation on, exact JSON in and out, and the error mapping installed."""
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        json_body_deserializer=jsonutil.loads_request,
+        # Answers are validated into their models in JSON mode first (money as strings, no float can
+        # reach here), so the C encoder writes them; compact like every other body.
+        serializer=_compact_json,
+    )
+    # Powertools also parses form and multipart bodies (and a multipart type without a boundary raises a
+    # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
+    app._request_validation_middleware = _JsonOnlyRequestValidation()
+    register_error_handlers(app)
+    return app
+
+
+class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, with request bodies read as JSON only (415 for anything else)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+        if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[
+                    {
+                        "type": "unsupported_content_type",
+                        "loc": ("body",),
+                        "msg": "the body must be application/json",
+                    }
+                ],
+            )
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
+def model_response(status_code: int, body: dict[str, Any]) -> Response[Any]:
+    """An answer with a status other than the route's default; Powertools validates ``body`` into the
+    route's answer model on the way out (once), as for a plain return."""
+    return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _compact_json(body: Any) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+def json_response(status_code: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     """A JSON response with the given status; ``body`` must already be JSON-safe (no floats for money)."""
     return Response(
         status_code=status_code,
@@ -27,7 +148,7 @@ def json_response(status_code: int, body: Any, headers: dict[str, str] | None = 
     )
 
 
-def error_response(error: PaybridgeError) -> Response[str]:
+def error_response(error: PaybridgeError) -> Response[Any]:
     """The one mapping from a domain error to HTTP."""
     headers: dict[str, str] = {}
     if error.status_code == 401:
@@ -37,19 +158,64 @@ def error_response(error: PaybridgeError) -> Response[str]:
     return json_response(error.status_code, error.to_body(), headers)
 
 
+def _internal_error() -> Response[Any]:
+    return json_response(500, {"error": "internal_error", "message": "internal error", "retryable": False})
+
+
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     """Installs the error mapping on a Powertools resolver."""
 
     @app.exception_handler(PaybridgeError)
-    def _domain_error(error: PaybridgeError) -> Response[str]:
-        log = logger.warning if error.status_code < 500 else logger.error
+    def _domain_error(error: PaybridgeError) -> Response[Any]:
+        log = logger.warning if error.status_code < HTTPStatus.INTERNAL_SERVER_ERROR else logger.error
         log("request failed", extra={"error": error.code, "status": error.status_code})
         return error_response(error)
 
+    @app.exception_handler(ValidationException)
+    def _invalid(error: ValidationException) -> Response[Any]:
+        errors = list(error.errors())
+        if any(tuple(e.get("loc", ()))[:1] == ("response",) for e in errors):
+            # Our own answer broke its declared model: a bug, not the client's fault.
+            logger.error("answer failed its model", extra={"fields": [str(e.get("loc")) for e in errors]})
+            return _internal_error()
+        if isinstance(error, RequestUnsupportedContentType):
+            return error_response(UnsupportedMediaTypeError("the body must be application/json"))
+        mapped = errors_envelope(errors, json_code=getattr(error.__cause__, "code", None))
+        logger.info("request refused", extra={"error": mapped.code, "field": mapped.details.get("field")})
+        return error_response(mapped)
+
+    @app.exception_handler(RouteNotFoundError)
+    def _no_route(_: RouteNotFoundError) -> Response[Any]:
+        # Also a path parameter with characters the route's pattern does not take (``/wallets/%23``).
+        return error_response(NotFoundError("no such resource"))
+
+    @app.exception_handler(ClientError)
+    def _aws_refused(error: ClientError) -> Response[Any]:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if code in _TRANSIENT_AWS_CODES or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("AWS dependency failed transiently", extra={"aws_error": code})
+            return error_response(DependencyUnavailableError("a dependency is unavailable; retry later"))
+        logger.exception("AWS dependency refused the call", extra={"aws_error": code})
+        return _internal_error()
+
+    @app.exception_handler(BotoCoreError)
+    def _aws_unreachable(error: BotoCoreError) -> Response[Any]:
+        logger.warning("AWS dependency unreachable", extra={"error_type": type(error).__name__})
+        return error_response(DependencyUnavailableError("a dependency is unavailable; retry later"))
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response[Any]:
+        return error_response(BadRequestError("body is not UTF-8 text", details={"field": "body"}))
+
+    @app.exception_handler(binascii.Error)
+    def _not_base64(_: binascii.Error) -> Response[Any]:
+        return error_response(BadRequestError("body is not valid base64", details={"field": "body"}))
+
     @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response[str]:
+    def _unexpected(error: Exception) -> Response[Any]:
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-        return json_response(500, {"error": "internal_error", "message": "internal error"})
+        return _internal_error()
 
 
 def request_body(event: Any) -> bytes:
@@ -58,11 +224,3 @@ def request_body(event: Any) -> bytes:
     if event.is_base64_encoded:
         return base64.b64decode(raw)
     return raw.encode("utf-8")
-
-
-def parse_json_body(raw: bytes) -> Any:
-    """A request body as JSON (numbers as ``Decimal``); ``BadRequestError`` when it is not UTF-8 JSON."""
-    try:
-        return jsonutil.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequestError("body is not valid JSON") from None

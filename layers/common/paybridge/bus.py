@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from paybridge import jsonutil
-from paybridge.errors import PublishError
+from paybridge.errors import PublishError, UnpublishableEventError
 from paybridge.observability import logger
 
 if TYPE_CHECKING:
@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 #: EventBridge's limit for one PutEvents entry (256 KB), counted as AWS documents it.
 MAX_ENTRY_BYTES = 256 * 1024
+
+#: Entry error codes that a later PutEvents may not get; any other code refuses the entry for what it is.
+TRANSIENT_ENTRY_ERRORS = frozenset(
+    {"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable", None}
+)
 
 #: Source of events Juspay sent us; domain events the system itself emits use ``SOURCE_PAYBRIDGE``.
 SOURCE_JUSPAY = "juspay"
@@ -57,5 +62,9 @@ class EventPublisher:
         if response.get("FailedEntryCount", 0) or not entries or "EventId" not in entries[0]:
             code = entries[0].get("ErrorCode") if entries else None
             logger.warning("put_events rejected the entry", extra={"error_code": code})
+            if code and code not in TRANSIENT_ENTRY_ERRORS:
+                raise UnpublishableEventError(
+                    "the event bus refuses this event", details={"error_code": code}
+                )
             raise PublishError("the event bus rejected the event", details={"error_code": code})
         return str(entries[0]["EventId"])

@@ -24,7 +24,7 @@ class PaybridgeError(Exception):
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body an API answers with; never carries secrets (messages are written for clients)."""
-        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        body: dict[str, Any] = {"error": self.code, "message": self.message, "retryable": self.retryable}
         if self.details:
             body["details"] = self.details
         return body
@@ -66,6 +66,13 @@ class PayloadTooLargeError(PaybridgeError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaTypeError(PaybridgeError):
+    """The body is not of a media type the route takes (the API takes application/json)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class UnprocessableError(PaybridgeError):
     """Well-formed but semantically invalid input (e.g. a negative amount)."""
 
@@ -87,6 +94,23 @@ class PublishError(PaybridgeError):
 
     status_code = 503
     code = "publish_failed"
+    retryable = True
+
+
+class UnpublishableEventError(PaybridgeError):
+    """EventBridge refused the event for what it is (e.g. its detail-type), not for a passing reason: the
+    same event will never be accepted, so retrying it is pointless."""
+
+    status_code = 422
+    code = "unpublishable"
+
+
+class DependencyUnavailableError(PaybridgeError):
+    """An AWS dependency (DynamoDB, KMS, Secrets Manager, ...) failed transiently: throttled, 5xx or
+    unreachable. Nothing was decided; the same request later may succeed."""
+
+    status_code = 503
+    code = "dependency_unavailable"
     retryable = True
 
 

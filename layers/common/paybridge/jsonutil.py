@@ -62,3 +62,60 @@ def _write(value: Any, out: list[str], sort_keys: bool) -> None:
         out.append("]")
     else:
         raise TypeError(f"{type(value).__name__} is not JSON serialisable here")
+
+
+#: Deepest nesting a request body may have (objects and arrays). Juspay's webhooks nest about 6 deep.
+MAX_REQUEST_DEPTH = 32
+
+
+class RequestJSONError(json.JSONDecodeError):
+    """A request body that is not acceptable JSON; ``code`` names the rule (``json_invalid``,
+    ``json_not_finite``, ``json_exponent``, ``json_too_deep``). The message never quotes the body."""
+
+    def __init__(self, code: str, message: str, doc: str = "", pos: int = 0) -> None:
+        super().__init__(message, doc, pos)
+        self.code = code
+
+
+def _refuse_constant(name: str) -> Any:
+    raise RequestJSONError("json_not_finite", f"{name} is not a JSON number")
+
+
+def _exact_number(text: str) -> Decimal:
+    if "e" in text or "E" in text:
+        raise RequestJSONError("json_exponent", "numbers must be written without an exponent")
+    return Decimal(text)
+
+
+def loads_request(text: str | bytes) -> Any:
+    """Parses a request body strictly: numbers as ``Decimal`` (no exponent), no ``NaN``/``Infinity``, at most
+    :data:`MAX_REQUEST_DEPTH` levels of nesting. Raises :class:`RequestJSONError` (a ``JSONDecodeError``)
+    for anything else, so no input turns into a float, a ``RecursionError`` or a 500."""
+    try:
+        document = json.loads(text, parse_float=_exact_number, parse_constant=_refuse_constant)
+    except RequestJSONError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise RequestJSONError("json_invalid", f"not valid JSON: {exc.msg}", pos=exc.pos) from None
+    except RecursionError:
+        raise RequestJSONError("json_too_deep", f"nested deeper than {MAX_REQUEST_DEPTH} levels") from None
+    except (ValueError, UnicodeDecodeError):  # e.g. an integer with more digits than Python converts
+        raise RequestJSONError("json_invalid", "not valid JSON") from None
+    if _depth(document) > MAX_REQUEST_DEPTH:
+        raise RequestJSONError("json_too_deep", f"nested deeper than {MAX_REQUEST_DEPTH} levels")
+    return document
+
+
+def _depth(document: Any) -> int:
+    # Iterative: a recursive walk would itself hit the recursion limit on hostile input.
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            deepest = max(deepest, level)
+            stack.extend((item, level + 1) for item in value.values())
+        elif isinstance(value, list):
+            deepest = max(deepest, level)
+            stack.extend((item, level + 1) for item in value)
+    return deepest

@@ -47,7 +47,7 @@ def test_get_split_order_lists_both_transactions(
     order_id = put_order(simulator, load_sample("order_status_split_partial_charged_custom_wallet.json"))
     body = signed(gateway, "GET", f"/orders/{order_id}").json
     assert [t["payment_method_type"] for t in body["order"]["transactions"]] == ["CARD", "MERCHANT_CONTAINER"]
-    assert [t["amount"] for t in body["order"]["transactions"]] == ["40", "10"]
+    assert [t["amount"] for t in body["order"]["transactions"]] == ["40.00", "10.00"]
 
 
 def test_unknown_order_is_404_and_bad_ids_are_400(
@@ -73,7 +73,8 @@ def test_update_order_forwards_only_updatable_fields(
     assert ok.status_code == 200, ok.get_data(as_text=True)
     [call] = juspay_calls(simulator, "POST", f"/orders/{order_id}")
     assert call["form"] == {"amount": "90.00", "udf1": "cart-7"}
-    assert (wrong.status_code, empty.status_code, negative.status_code) == (422, 422, 422)
+    # An unknown field is refused as on every route (400); a value breaking a rule is a 422.
+    assert (wrong.status_code, empty.status_code, negative.status_code) == (400, 422, 422)
     assert "x@y.z" not in wrong.get_data(as_text=True)
 
 

@@ -92,8 +92,8 @@ def test_re_signing_same_terms_is_fine_other_terms_conflict(gateway: LocalApiGat
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        (process_body(order_id="has-dash"), 422, "order_id"),
-        (process_body(order_id="a" * 21), 422, "order_id"),
+        (process_body(order_id="has space"), 422, "order_id"),
+        (process_body(order_id="a" * 65), 422, "order_id"),
         (process_body(amount="0"), 422, "amount"),
         (process_body(amount="1.005"), 422, "amount"),
         (process_body(currency="rupees"), 422, "currency"),

@@ -75,7 +75,11 @@ def test_currency_is_fixed_by_the_first_credit(gateway: LocalApiGateway) -> None
     ("body", "status", "field"),
     [
         ({"currency": "INR", "idempotency_key": "k"}, 400, "amount"),
-        ({"amount": 10, "currency": "INR", "idempotency_key": "k"}, 400, "amount"),
+        ({"amount": True, "currency": "INR", "idempotency_key": "k"}, 400, "amount"),
+        ({"amount": "1e3", "currency": "INR", "idempotency_key": "k"}, 422, "amount"),
+        ({"amount": " 5.00 ", "currency": "INR", "idempotency_key": "k"}, 422, "amount"),
+        ({"amount": "\u0665.\u0660\u0660", "currency": "INR", "idempotency_key": "k"}, 422, "amount"),
+        ({"amount": "1", "currency": "INR", "idempotency_key": "k", "note": "x"}, 400, "note"),
         ({"amount": "10", "idempotency_key": "k"}, 400, "currency"),
         ({"amount": "10", "currency": "INR"}, 400, "idempotency_key"),
         ({"amount": "-1", "currency": "INR", "idempotency_key": "k"}, 422, "amount"),
@@ -110,7 +114,7 @@ def test_unparseable_body_is_400(gateway: LocalApiGateway, raw: bytes) -> None:
 def test_bad_customer_id_is_400(gateway: LocalApiGateway) -> None:
     response = signed(gateway, "GET", "/wallets/" + "x" * 129)
     assert response.status_code == 400
-    assert response.json["details"] == {"field": "customer_id"}
+    assert response.json["details"]["field"] == "customer_id"
 
 
 def test_unsigned_and_wrongly_signed_calls_are_403(gateway: LocalApiGateway) -> None:

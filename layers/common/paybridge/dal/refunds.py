@@ -205,7 +205,7 @@ class RefundsRepository:
             "updated_at = :now",
         ]
         removes = []
-        for name in ("juspay_status", "error_code"):
+        for name in ("juspay_status", "error_code", "error_message"):
             value = getattr(after, name)
             if value is None:
                 removes.append(name)
@@ -260,7 +260,15 @@ class RefundsRepository:
         return int(from_item(items[0])["seq"]) if items else 0
 
 
-_OPTIONAL = ("txn_id", "customer_id", "requested_at", "juspay_status", "error_code", "announced")
+_OPTIONAL = (
+    "txn_id",
+    "customer_id",
+    "requested_at",
+    "juspay_status",
+    "error_code",
+    "error_message",
+    "announced",
+)
 
 
 def record_to_item(record: RefundRecord) -> dict[str, Any]:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 STATUS_RECEIVED = "RECEIVED"
 STATUS_PUBLISHED = "PUBLISHED"
 STATUS_CONFLICT = "CONFLICT"
+#: Valid JSON that EventBridge refuses (and always will): kept for a person, never resent by Juspay.
+STATUS_UNPUBLISHABLE = "UNPUBLISHABLE"
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from paybridge import jsonutil
 from paybridge.dal.wallets import CreditStatus, WalletRepository
-from paybridge.errors import BadRequestError
 from paybridge.models.money import format_major
-from paybridge.models.wallet import check_customer_id, parse_credit_request
+from paybridge.models.wallet import CreditRequest, check_customer_id
 from paybridge.observability import MetricUnit, logger, metrics
 
 
 def credit_wallet(
-    customer_id: str | None, body: bytes, wallets: WalletRepository, *, now: datetime
+    customer_id: str, request: CreditRequest, wallets: WalletRepository, *, now: datetime
 ) -> tuple[int, dict[str, Any]]:
-    """Validates and applies a credit. Returns (HTTP status, body): 201 for a new credit, 200 for a replay of
-    the same idempotency key with the same amount. Raises 400/409/422 ``PaybridgeError`` otherwise."""
+    """Applies a validated credit. Returns (HTTP status, body): 201 for a new credit, 200 for a replay of
+    the same idempotency key with the same amount. Raises 409/422 ``PaybridgeError`` otherwise."""
     customer_id = check_customer_id(customer_id)
-    try:
-        document = jsonutil.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequestError("body is not valid JSON") from exc
-    request = parse_credit_request(document)
     result = wallets.credit(
         customer_id=customer_id,
         amount_minor=request.amount_minor,

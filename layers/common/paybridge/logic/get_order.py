@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from paybridge.dal.orders import OrderRecord, OrdersRepository
 from paybridge.juspay.client import JuspayClient
 from paybridge.models.juspay import Order
-from paybridge.models.money import format_major
+from paybridge.models.money import format_major, to_minor
 from paybridge.models.validation import require_id
 
 
@@ -34,15 +35,24 @@ def order_view(order: Order) -> dict[str, Any]:
                 "status": t.status,
                 "payment_method_type": t.payment_method_type,
                 "payment_method": t.payment_method,
-                "amount": str(t.txn_amount) if t.txn_amount is not None else None,
+                "amount": _money(t.txn_amount, currency),
             }
             for t in order.transactions()
         ],
         "refunds": [
-            {"unique_request_id": r.unique_request_id, "status": r.status, "amount": str(r.amount)}
+            {
+                "unique_request_id": r.unique_request_id,
+                "status": r.status,
+                "amount": _money(r.amount, currency),
+            }
             for r in order.refunds
         ],
     }
+
+
+def _money(amount: Decimal | None, currency: str) -> str | None:
+    # Always the currency's full precision ("1500.50", never "1500.5" or "5"), as every answer writes money.
+    return None if amount is None else format_major(to_minor(amount, currency, strict=False), currency)
 
 
 def settlement_view(record: OrderRecord) -> dict[str, Any]:

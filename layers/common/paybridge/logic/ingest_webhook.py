@@ -32,17 +32,32 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 
 from paybridge.auth import BasicCredential, is_authorized
 from paybridge.bus import MAX_ENTRY_BYTES, SOURCE_JUSPAY, EventPublisher, entry_size
-from paybridge.dal.webhook_events import STATUS_CONFLICT, STATUS_RECEIVED, ReceivedWebhook
+from paybridge.dal.webhook_events import (
+    STATUS_CONFLICT,
+    STATUS_RECEIVED,
+    STATUS_UNPUBLISHABLE,
+    ReceivedWebhook,
+)
 from paybridge.dal.webhook_events import WebhookEventsRepository as Repository
-from paybridge.errors import PayloadTooLargeError, UnauthorizedError, WebhookInProgressError
+from paybridge.errors import (
+    PayloadTooLargeError,
+    UnauthorizedError,
+    UnpublishableEventError,
+    WebhookInProgressError,
+)
 from paybridge.jsonutil import dumps
-from paybridge.models.webhook import WebhookEnvelope, canonical_sha256, parse_webhook_body
+from paybridge.models.webhook import (
+    WebhookEnvelope,
+    canonical_sha256,
+    parse_webhook_body,
+    publishable_event_name,
+)
 from paybridge.observability import MetricUnit, logger, metrics
 
 #: Largest body accepted. Juspay's webhooks are a few KB; 256 KB matches EventBridge's entry limit.
 MAX_BODY_BYTES = 256 * 1024
 
-IngestStatus = Literal["published", "duplicate", "conflict_recorded"]
+IngestStatus = Literal["published", "duplicate", "conflict_recorded", "unpublishable"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,9 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
         )
     envelope, document = parse_webhook_body(body)
     body_sha256 = canonical_sha256(document)
-    logger.append_keys(webhook_id=envelope.id, event_name=envelope.event_name)
+    logger.append_keys(
+        webhook_id=envelope.id, event_name=envelope.event_name.encode("unicode_escape").decode()
+    )
     received = ReceivedWebhook(
         event_id=envelope.id,
         body_sha256=body_sha256,
@@ -91,6 +108,9 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
         order_id=envelope.order_id,
         customer_id=envelope.customer_id,
     )
+
+    if not publishable_event_name(envelope.event_name):
+        return _record_unpublishable(received, deps)
 
     def record_and_publish(delivery: dict[str, str]) -> dict[str, Any]:
         now = deps.clock()
@@ -118,6 +138,8 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
             break
         except IdempotencyValidationError:
             return _record_conflict(received, deps)
+        except UnpublishableEventError:
+            return _record_unpublishable(received, deps)
         except IdempotencyAlreadyInProgressError as exc:
             wait = next(waits, None)
             if wait is None:
@@ -183,6 +205,15 @@ def _record_conflict(received: ReceivedWebhook, deps: IngestDependencies) -> Ing
     metrics.add_metric(name="WebhookBodyConflict", unit=MetricUnit.Count, value=1)
     logger.warning("webhook id seen before with a different body; recorded, not published")
     return IngestResult("conflict_recorded", received.event_id, received.event_name)
+
+
+def _record_unpublishable(received: ReceivedWebhook, deps: IngestDependencies) -> IngestResult:
+    # Valid JSON the bus will never take as it stands: resending cannot help, so it is kept for a person
+    # (alarm WebhookUnpublishableAlarm) and acknowledged, instead of a 5xx Juspay would resend for ever.
+    deps.repository.record(received, status=STATUS_UNPUBLISHABLE, now=deps.clock())
+    metrics.add_metric(name="WebhookUnpublishable", unit=MetricUnit.Count, value=1)
+    logger.error("webhook cannot be published; recorded for a person, not resent")
+    return IngestResult("unpublishable", received.event_id, received.event_name)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -42,6 +42,7 @@ from paybridge.models.refund import (
     DEFAULT_MAX_ATTEMPTS,
     EVENT_FOR_STATUS,
     MANUAL_REVIEW,
+    REJECTED,
     REQUESTED,
     RefundRecord,
     RefundRequestedDetail,
@@ -87,6 +88,8 @@ class RefundOutcome:
     amount: str
     currency: str
     created: bool
+    error_code: str | None = None
+    error_message: str | None = None
 
     @classmethod
     def of(cls, record: RefundRecord, *, created: bool) -> RefundOutcome:
@@ -100,6 +103,8 @@ class RefundOutcome:
             amount=record.amount,
             currency=record.currency,
             created=created,
+            error_code=record.error_code if record.status == REJECTED else None,
+            error_message=record.error_message if record.status == REJECTED else None,
         )
 
 
@@ -286,12 +291,12 @@ def _ask_juspay(record: RefundRecord, deps: RefundDependencies) -> Transition:
             status, code = _status_in_order(order.find_refund(record.unique_request_id))
     except JuspayBadRequestError as exc:
         if exc.error_code != DUPLICATE_CALL:
-            return rejected(record, exc.error_code)
+            return rejected(record, exc.error_code, exc.error_message)
         # Juspay already has this id: read what became of it instead of guessing.
         order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
         status, code = _status_in_order(order.find_refund(record.unique_request_id))
     except JuspayNotFoundError:
-        return rejected(record, "not_found")
+        return rejected(record, "not_found", "Juspay does not know this order or transaction")
     except JuspayError as exc:
         # Unknown outcome (or a configuration problem): the record keeps its id for the retry.
         deps.repository.note_error(record, code=exc.code, now=deps.now())

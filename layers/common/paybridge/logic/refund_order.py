@@ -7,17 +7,18 @@ from typing import Any
 
 from paybridge.logic.issue_refund import RefundDependencies, request_refund
 from paybridge.models.order_api import RefundOrderRequest
-from paybridge.models.validation import parse_request, require_id
+from paybridge.models.validation import require_id
 
 
-def refund_order(order_id: str, body: object, deps: RefundDependencies) -> tuple[int, dict[str, Any]]:
+def refund_order(
+    order_id: str, request: RefundOrderRequest, deps: RefundDependencies
+) -> tuple[int, dict[str, Any]]:
     """Requests the refund: 201 when new, 200 when the same ``idempotency_key`` asks again (same refund).
 
     Reusing a key for another amount, currency or transaction is a 409; the refund id sent to Juspay is
     derived and stored before the call, exactly as for refunds the system starts itself.
     """
     order_id = require_id("order_id", order_id)
-    request = parse_request(RefundOrderRequest, body)
     outcome = request_refund(
         order_id=order_id,
         amount=request.amount,

@@ -23,8 +23,6 @@ from paybridge.models.sdk import (
     ProcessRequest,
     WalletOffer,
     merchant_container_list_json,
-    parse_initiate_request,
-    parse_process_request,
 )
 from paybridge.models.wallet import Wallet, WalletStatus
 from paybridge.signer import Signer
@@ -319,10 +317,10 @@ class SigningDependencies:
     time_scale: int = 1
 
 
-def sign_sdk_initiate(body: object, deps: SigningDependencies) -> dict[str, Any]:
-    """Validates an Initiate request and returns the signed Initiate payload."""
+def sign_sdk_initiate(request: InitiateRequest, deps: SigningDependencies) -> dict[str, Any]:
+    """The signed Initiate payload for a validated Initiate request."""
     return build_initiate_payload(
-        parse_initiate_request(body),
+        request,
         signer=deps.signer,
         merchant_id=deps.merchant_id,
         client_id=deps.client_id,
@@ -332,11 +330,10 @@ def sign_sdk_initiate(body: object, deps: SigningDependencies) -> dict[str, Any]
     )
 
 
-def sign_sdk_process(body: object, deps: SigningDependencies) -> SignedProcessPayload:
-    """Validates a Process request, offers the customer's wallet, signs, records the order, then hands the
+def sign_sdk_process(request: ProcessRequest, deps: SigningDependencies) -> SignedProcessPayload:
+    """For a validated Process request: offers the customer's wallet, signs, records the order, then hands the
     order to ``on_signed``. The order is recorded before the payload leaves, so settlement can always check
     what Juspay reports against what was signed."""
-    request = parse_process_request(body)
     wallet = deps.wallets.get_wallet(request.customer_id)
     offer = None
     if wallet is not None and wallet.status == WalletStatus.ACTIVE and wallet.currency == request.currency:

@@ -9,18 +9,17 @@ from paybridge.errors import ConflictError
 from paybridge.juspay.client import JuspayClient
 from paybridge.logic.get_order import order_view
 from paybridge.models.order_api import UpdateOrderRequest
-from paybridge.models.validation import parse_request, require_id
+from paybridge.models.validation import require_id
 from paybridge.observability import logger
 
 
 def update_order(
-    order_id: str, body: object, *, juspay: JuspayClient, orders: OrdersRepository
+    order_id: str, request: UpdateOrderRequest, *, juspay: JuspayClient, orders: OrdersRepository
 ) -> dict[str, Any]:
     """Validates and forwards the update. An order whose wallet share is already settled or cancelled is
     refused (409): its amounts are booked in the ledger. Juspay itself refuses an order that can no longer
     change, which the API passes on."""
     order_id = require_id("order_id", order_id)
-    request = parse_request(UpdateOrderRequest, body)
     record = orders.get(order_id)
     if record is not None and record.is_final:
         raise ConflictError(

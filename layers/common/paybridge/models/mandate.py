@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from paybridge.models.juspay import Mandate
 from paybridge.models.money import format_major, to_minor
+from paybridge.models.validation import ApiAnswer, ApiRequest, Money
 
 
 class MandateSummary(BaseModel):
@@ -60,3 +61,43 @@ class MandateSummary(BaseModel):
             else None
         )
         return body
+
+
+class MandateAnswer(ApiAnswer):
+    """A mandate in an answer: state and terms, amounts with the currency's full precision."""
+
+    mandate_id: str
+    status: str | None
+    customer_id: str | None
+    order_id: str | None
+    currency: str | None
+    max_amount: Money | None
+    frequency: str | None
+    mandate_type: str | None
+    amount_rule: str | None
+    start_date: str | None
+    end_date: str | None
+
+
+class MandateListAnswer(ApiAnswer):
+    """``GET /customers/{customer_id}/mandates``."""
+
+    customer_id: str
+    mandates: list[MandateAnswer]
+
+
+#: Dates of mandate commands, as Juspay takes them: epoch seconds, as a string of digits.
+EpochSeconds = Annotated[str, Field(pattern=r"^[0-9]{1,12}$", examples=["1664546405"])]
+
+
+class PauseMandateRequest(ApiRequest):
+    """``POST /mandates/{mandate_id}/pause``: optional start and end of the pause (epoch seconds)."""
+
+    pause_start_date: EpochSeconds | None = None
+    pause_end_date: EpochSeconds | None = None
+
+
+class ResumeMandateRequest(ApiRequest):
+    """``POST /mandates/{mandate_id}/resume``: optional date to resume on (epoch seconds)."""
+
+    resume_date: EpochSeconds | None = None

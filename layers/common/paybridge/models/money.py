@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
@@ -42,6 +43,9 @@ MAX_REQUEST_AMOUNT: Final = Decimal("9999999999.99")
 MAX_REQUEST_DECIMALS: Final = 2
 
 
+_AMOUNT_TEXT: Final = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 class AmountError(ValueError):
     """A request amount broke a rule; ``code`` names it (``amount_type``, ``amount_format``,
     ``amount_positive``, ``amount_too_large``, ``amount_precision``). The message never quotes the value."""
@@ -54,12 +58,16 @@ class AmountError(ValueError):
 def request_amount(value: object, currency: str | None = None) -> Decimal:
     """An amount from an API request, in major units: the one rule every route applies.
 
-    A decimal string (``"100.50"``), an integer or an exact JSON number (parsed as ``Decimal``); floats and
-    booleans are refused. Positive, at most :data:`MAX_REQUEST_AMOUNT`, and with at most two decimals and no
-    more than ``currency`` has. The check is on the value: ``"1.500"`` is 1.50, ``"1.005"`` is refused.
+    A decimal string of ASCII digits (``"100.50"``: no sign, exponent or surrounding space), an integer or an
+    exact JSON number (parsed as ``Decimal``); floats and booleans are refused. Positive, at most
+    :data:`MAX_REQUEST_AMOUNT`, and with at most two decimals and no more than ``currency`` has. The check
+    is on the value: ``"1.500"`` is 1.50, ``"1.005"`` is refused.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise AmountError("amount_type", 'must be a decimal string such as "100.50"')
+    if isinstance(value, str) and _AMOUNT_TEXT.fullmatch(value) is None:
+        # Decimal() alone would take " 5.00 ", "1e3" and Arabic-Indic digits.
+        raise AmountError("amount_format", 'must be ASCII digits with an optional fraction, such as "100.50"')
     try:
         amount = parse_amount(value)
     except ValueError:

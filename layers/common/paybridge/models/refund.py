@@ -118,6 +118,8 @@ class RefundRecord:
     attempt_ids: tuple[str, ...] = field(default_factory=tuple)
     juspay_status: str | None = None
     error_code: str | None = None
+    #: Juspay's own message when it refused the refund (REJECTED), as Juspay wrote it.
+    error_message: str | None = None
     #: The last status whose domain event was published (an event lost to a failed publish is re-sent).
     announced: str | None = None
 
@@ -158,6 +160,7 @@ class Transition:
     unique_request_id: str
     juspay_status: str | None
     error_code: str | None = None
+    error_message: str | None = None
 
     @property
     def is_retry(self) -> bool:
@@ -211,10 +214,11 @@ def _same_attempt(
     )
 
 
-def rejected(record: RefundRecord, error_code: str | None) -> Transition:
+def rejected(record: RefundRecord, error_code: str | None, error_message: str | None = None) -> Transition:
     """The transition for a request Juspay refused outright (4xx): final, as the same id would be refused
-    again."""
-    return _same_attempt(record, REJECTED, None, error_code or "rejected")
+    again. Juspay's code and message are kept for the merchant."""
+    transition = _same_attempt(record, REJECTED, None, error_code or "rejected")
+    return replace(transition, error_message=error_message)
 
 
 def applied(record: RefundRecord, transition: Transition, *, now: str) -> RefundRecord:
@@ -230,6 +234,7 @@ def applied(record: RefundRecord, transition: Transition, *, now: str) -> Refund
         attempt_ids=ids,
         juspay_status=transition.juspay_status,
         error_code=transition.error_code,
+        error_message=transition.error_message,
         updated_at=now,
     )
 

@@ -32,10 +32,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from paybridge.models.money import format_major, to_minor
-from paybridge.models.validation import amount_field, parse_request
+from paybridge.models.validation import (
+    Amount,
+    ApiRequest,
+    Currency,
+    CustomerId,
+    OrderId,
+    check_precision,
+    parse_request,
+)
 
-#: Juspay: order_id is alphanumeric and shorter than 21 characters.
-ORDER_ID_MAX_LENGTH: Final = 20
 #: Most metadata entries a client may attach (each becomes a ``metadata.<key>`` entry in orderDetails).
 MAX_METADATA_ENTRIES: Final = 20
 #: metadata keys the server sets itself; a client may not supply them.
@@ -43,12 +49,8 @@ RESERVED_METADATA_KEYS: Final = frozenset({"merchant_container_list"})
 #: payment_method_type of an in-house wallet entry in ``metadata.merchant_container_list``.
 MERCHANT_CONTAINER: Final = "MERCHANT_CONTAINER"
 
-_ORDER_ID_RE = re.compile(rf"[A-Za-z0-9]{{1,{ORDER_ID_MAX_LENGTH}}}")
-# Juspay customer ids seen in samples: digits, words joined by '_' or '-'; '.', '@', '+' allow email-like ids.
-_CUSTOMER_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 _PHONE_RE = re.compile(r"\+?[0-9]{7,15}")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
-_CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _METADATA_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 _WALLET_NAME_RE = re.compile(r"[A-Za-z0-9_]{1,64}")
 
@@ -73,24 +75,6 @@ def _return_url(value: str) -> str:
     return value
 
 
-OrderId = Annotated[
-    str,
-    AfterValidator(
-        _full_match(
-            _ORDER_ID_RE, "order_id_format", f"must be 1-{ORDER_ID_MAX_LENGTH} letters or digits only"
-        )
-    ),
-]
-CustomerId = Annotated[
-    str,
-    AfterValidator(
-        _full_match(
-            _CUSTOMER_ID_RE,
-            "customer_id_format",
-            "must be 1-128 characters: letters, digits and . _ @ + - (starting with a letter or digit)",
-        )
-    ),
-]
 Phone = Annotated[
     str, AfterValidator(_full_match(_PHONE_RE, "phone_format", "must be 7-15 digits, optionally after '+'"))
 ]
@@ -99,21 +83,13 @@ Email = Annotated[
     Field(max_length=254),
     AfterValidator(_full_match(_EMAIL_RE, "email_format", "must be an email address")),
 ]
-Currency = Annotated[
-    str, AfterValidator(_full_match(_CURRENCY_RE, "currency_format", "must be an ISO 4217 code such as INR"))
-]
 # pydantic already refuses strings with lone surrogates (JSON "\ud800"), which could not be UTF-8 signed.
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Text = Annotated[str, Field(min_length=1, max_length=255)]
 ReturnUrl = Annotated[str, Field(max_length=2048), AfterValidator(_return_url)]
 
 
-class _Request(BaseModel):
-    # Unknown fields are refused rather than dropped: whatever is signed must be exactly what was asked for.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class InitiateRequest(_Request):
+class InitiateRequest(ApiRequest):
     """Body of ``POST /sdk/initiate``: who the SDK session is for."""
 
     customer_id: CustomerId
@@ -123,7 +99,7 @@ class InitiateRequest(_Request):
     last_name: Name | None = None
 
 
-class ProcessRequest(_Request):
+class ProcessRequest(ApiRequest):
     """Body of ``POST /sdk/process``: the order the app is about to pay.
 
     ``amount`` is major units (``"100.50"``); :attr:`amount_minor` is what the rest of the system uses.
@@ -133,7 +109,7 @@ class ProcessRequest(_Request):
     order_id: OrderId
     # Declared before ``amount`` so the amount check can see the currency.
     currency: Currency = "INR"
-    amount: Decimal
+    amount: Amount
     customer_id: CustomerId
     customer_email: Email | None = None
     customer_phone: Phone | None = None
@@ -157,10 +133,11 @@ class ProcessRequest(_Request):
     udf10: Text | None = None
     metadata: dict[str, Text] | None = None
 
-    @field_validator("amount", mode="before")
+    @field_validator("amount")
     @classmethod
-    def _amount_rules(cls, value: object, info: ValidationInfo) -> Decimal:
-        return amount_field(value, info.data.get("currency"))
+    def _currency_precision(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        return check_precision(value, currency) if currency else value
 
     @field_validator("metadata")
     @classmethod

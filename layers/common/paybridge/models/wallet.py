@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from paybridge.errors import BadRequestError, UnprocessableError
-from paybridge.models.money import AmountError, format_major, request_amount, to_minor
-from paybridge.models.validation import require_id
+from pydantic import ValidationInfo, field_validator
+
+from paybridge.models.money import format_major, to_minor
+from paybridge.models.validation import (
+    Amount,
+    ApiAnswer,
+    ApiRequest,
+    Currency,
+    IdempotencyKey,
+    Money,
+    check_precision,
+    require_id,
+)
 
 __all__ = [
+    "CreditAnswer",
     "CreditRequest",
     "EntryType",
     "LedgerEntry",
     "Wallet",
+    "WalletAnswer",
+    "WalletEntryAnswer",
     "WalletStatus",
     "check_customer_id",
-    "parse_credit_request",
 ]
-
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class WalletStatus(StrEnum):
@@ -85,48 +94,59 @@ class LedgerEntry:
         }
 
 
-@dataclass(frozen=True)
-class CreditRequest:
-    """A validated top-up: positive amount in minor units, currency, and the caller's idempotency key."""
+class CreditRequest(ApiRequest):
+    """Body of ``POST /wallets/{customer_id}/credits``: ``{"amount": "100.00", "currency": "INR",
+    "idempotency_key": "..."}``. The same key with the same amount and currency answers the same credit."""
 
-    amount_minor: int
+    # Declared before ``amount`` so the precision check can see the currency.
+    currency: Currency
+    amount: Amount
+    idempotency_key: IdempotencyKey
+
+    @field_validator("amount")
+    @classmethod
+    def _currency_precision(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        return check_precision(amount, currency) if currency else amount
+
+    @property
+    def amount_minor(self) -> int:
+        """The amount in integer minor units of :attr:`currency`."""
+        return to_minor(self.amount, self.currency)
+
+
+class WalletEntryAnswer(ApiAnswer):
+    """One ledger entry in an answer (amounts with the currency's full precision)."""
+
+    seq: int
+    type: str
+    amount: Money
+    balance_after: Money
+    reference: str
+    order_id: str | None
+    created_at: str
+
+
+class WalletAnswer(ApiAnswer):
+    """``GET /wallets/{customer_id}``: balance and the newest entries, newest first."""
+
+    customer_id: str
     currency: str
-    idempotency_key: str
+    status: str
+    balance: Money
+    entries: list[WalletEntryAnswer]
+
+
+class CreditAnswer(ApiAnswer):
+    """``POST /wallets/{customer_id}/credits``: the credit's entry and the balance after it."""
+
+    customer_id: str
+    currency: str
+    status: str
+    balance: Money
+    entry: WalletEntryAnswer
 
 
 def check_customer_id(customer_id: str | None) -> str:
     """The customer id from a path, or ``BadRequestError`` naming the field (the API's one id rule)."""
     return require_id("customer_id", customer_id)
-
-
-def parse_credit_request(body: Any) -> CreditRequest:
-    """Validates ``{"amount": "100.00", "currency": "INR", "idempotency_key": "..."}``.
-
-    Missing fields or wrong JSON types → ``BadRequestError`` (400); well-formed but invalid values →
-    ``UnprocessableError`` (422). Both name the field in ``details.field``.
-    """
-    if not isinstance(body, dict):
-        raise BadRequestError("body must be a JSON object")
-    for name in ("amount", "currency", "idempotency_key"):
-        if name not in body or body[name] is None:
-            raise BadRequestError(f"missing required field: {name}", details={"field": name})
-        if not isinstance(body[name], str):
-            raise BadRequestError(f"field {name} must be a string", details={"field": name})
-    currency = body["currency"]
-    if not _CURRENCY.match(currency):
-        raise UnprocessableError(
-            "currency must be 3 upper-case letters (ISO 4217)", details={"field": "currency"}
-        )
-    key = body["idempotency_key"]
-    if not _IDEMPOTENCY_KEY.match(key):
-        raise UnprocessableError(
-            "idempotency_key must be 1..64 letters, digits or _.:-", details={"field": "idempotency_key"}
-        )
-    return CreditRequest(_amount_minor(body["amount"], currency), currency, key)
-
-
-def _amount_minor(text: str, currency: str) -> int:
-    try:
-        return to_minor(request_amount(text, currency), currency)
-    except AmountError as exc:
-        raise UnprocessableError(f"amount {exc}", details={"field": "amount", "code": exc.code}) from None

@@ -7,13 +7,25 @@ through. Only what ingestion cannot work without (``id``, ``event_name``, an obj
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from paybridge import jsonutil
 from paybridge.errors import BadRequestError
+
+#: Event names put on the bus as a detail-type: what Juspay's names are made of (``ORDER_PARTIAL_CHARGED``),
+#: up to 128 characters. EventBridge refuses control characters, and rule targets that template the
+#: detail-type into JSON (input transformers) break on quotes and backslashes, so nothing else is published.
+_PUBLISHABLE_EVENT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+
+def publishable_event_name(name: str) -> bool:
+    """True when ``name`` can be put on the bus as a detail-type. Unknown names that follow the rule pass
+    through; the others are recorded as unpublishable (never resent for ever)."""
+    return _PUBLISHABLE_EVENT_NAME.fullmatch(name) is not None
 
 
 def _as_text(value: Any) -> str | None:
@@ -108,9 +120,11 @@ def parse_webhook_body(raw: bytes) -> tuple[WebhookEnvelope, dict[str, Any]]:
     Numbers are parsed as ``Decimal`` so no amount ever passes through a float.
     """
     try:
-        document = jsonutil.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequestError("body is not valid JSON") from exc
+        document = jsonutil.loads_request(raw.decode("utf-8"))
+    except jsonutil.RequestJSONError as exc:
+        raise BadRequestError(exc.msg, details={"field": "body", "code": exc.code}) from None
+    except UnicodeDecodeError:
+        raise BadRequestError("body is not UTF-8 JSON", details={"field": "body"}) from None
     if not isinstance(document, dict):
         raise BadRequestError(f"body must be a JSON object, got {type(document).__name__}")
     missing = [name for name in ("id", "event_name") if _as_text(document.get(name)) is None]
@@ -133,3 +147,28 @@ def canonical_sha256(document: Any) -> str:
     of one event are recognised as the same body)."""
     canonical = jsonutil.dumps(document, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class WebhookAnswer(BaseModel):
+    """The 200 answer of ``POST /webhooks/juspay`` (every status means Juspay need not resend)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["published", "duplicate", "conflict_recorded", "unpublishable"]
+    id: str
+
+
+class WebhookDelivery(BaseModel):
+    """What Juspay posts (documentation of the request body: the route reads the raw bytes itself, since it
+    authenticates before it parses and hashes the exact body)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, max_length=256, description="Juspay's event id (evt_V2_...)")
+    event_name: str = Field(
+        min_length=1, max_length=256, description="ORDER_SUCCEEDED, MANDATE_ACTIVATED, ..."
+    )
+    date_created: str | None = None
+    content: dict[str, Any] | None = Field(
+        default=None, description="order, txn, mandate or notification block, as Juspay sends it"
+    )

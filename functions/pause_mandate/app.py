@@ -1,0 +1,58 @@
+"""POST /mandates/{mandate_id}/pause (merchant API, IAM auth). Thin: then ``logic.pause_mandate``."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paybridge.api import error_responses, new_resolver
+from paybridge.config import Settings
+from paybridge.dal.mandates import MandatesRepository
+from paybridge.juspay.factory import juspay_client
+from paybridge.logic.pause_mandate import pause_mandate
+from paybridge.models.mandate import MandateAnswer, PauseMandateRequest
+from paybridge.models.validation import MANDATE_ID_PATTERN
+from paybridge.observability import logger, metrics, tracer
+
+app = new_resolver()
+
+
+@functools.cache
+def _runtime() -> tuple[Settings, MandatesRepository]:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
+
+
+@app.post(
+    "/mandates/<mandate_id>/pause",
+    summary="Pause a mandate at Juspay",
+    responses=error_responses(400, 404, 422, 502, 503),
+)
+def pause(
+    mandate_id: Annotated[str, Path(pattern=MANDATE_ID_PATTERN)],
+    request: Annotated[PauseMandateRequest, Body()],
+) -> MandateAnswer:
+    """Pauses the mandate at Juspay and answers its new state."""
+    settings, mandates = _runtime()
+    summary = pause_mandate(
+        mandate_id,
+        request,
+        juspay=juspay_client(settings),
+        mandates=mandates,
+        clock=lambda: datetime.now(UTC),
+    )
+    return MandateAnswer.model_validate(summary.to_api())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy) entry point."""
+    return app.resolve(event, context)
