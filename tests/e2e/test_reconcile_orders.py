@@ -5,6 +5,8 @@ nothing; an order settled here but failed at Juspay is reported once as Reconcil
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -150,3 +152,26 @@ def test_settled_here_but_failed_at_juspay_is_reported_once_on_the_bus(local: di
     assert second["done"] == ["mismatch settled_but_failed already reported"]
     assert tapped(local, "ReconciliationMismatch", order_id, wait_s=3) == []
     assert balance(local, customer) == "90.00"
+
+
+def test_the_readme_on_demand_block_runs_as_written(local: dict[str, Any]) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Reconciliation (")
+    section = text[start : text.index("### What it costs", start)]
+    [block] = re.findall(r"```bash\n(.*?)```", section, re.S)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=ROOT,
+        env={**os.environ, "LOCAL_OUTPUTS": str(local["log"].parent / "outputs.json")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Reconciliation of orders touched") == 2
+    assert (
+        "Reconciliation of orders touched 2026-11-29T10:00:00+00:00 .. 2026-11-29T13:00:00+00:00"
+        in result.stdout
+    )
+    assert '"counts": {' in result.stdout
