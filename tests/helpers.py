@@ -122,3 +122,19 @@ def wait_until(
             return value
         time.sleep(interval_s)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def routing_violations_message(violations: list[dict[str, Any]]) -> str | None:
+    """A failure message for the simulator's routing violations (``/__sim/routing-violations``), or None.
+
+    Every Juspay call must carry the customer id of its order or mandate in ``x-routing-id`` (the order id
+    only for a guest order): the suites fail a test that made a call routed otherwise.
+    """
+    if not violations:
+        return None
+    lines = [
+        f"  {v['method']} {v['path']}: x-routing-id={v['routing_id']!r},"
+        f" expected {v['expected_routing_id']!r} ({v['reason']})"
+        for v in violations
+    ]
+    return "Juspay calls with the wrong x-routing-id:\n" + "\n".join(lines)

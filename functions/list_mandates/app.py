@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
+from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.list_mandates import list_mandates
 from paybridge.models.mandate import MandateListAnswer
@@ -20,8 +23,10 @@ app = new_resolver()
 
 
 @functools.cache
-def _settings() -> Settings:
-    return Settings.from_env()
+def _runtime() -> tuple[Settings, MandatesRepository]:
+    # Built on first use, once per container: no AWS client exists at import time.
+    settings = Settings.from_env()
+    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
 
 
 @app.get(
@@ -31,7 +36,10 @@ def _settings() -> Settings:
 )
 def read_mandates(customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]) -> MandateListAnswer:
     """The customer's mandates as Juspay lists them."""
-    mandates = list_mandates(customer_id, juspay=juspay_client(_settings()))
+    settings, table = _runtime()
+    mandates = list_mandates(
+        customer_id, juspay=juspay_client(settings), mandates=table, clock=lambda: datetime.now(UTC)
+    )
     return MandateListAnswer.model_validate(
         {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]}
     )

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from paybridge.api import error_responses, model_response, new_resolver
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
+from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
@@ -26,7 +27,7 @@ app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher]:
+def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher, OrdersRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
     session = boto3.session.Session()
@@ -34,6 +35,7 @@ def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher]:
         settings,
         RefundsRepository(session.client("dynamodb"), settings.refunds_table),
         EventPublisher(session.client("events"), settings.event_bus_name),
+        OrdersRepository(session.client("dynamodb"), settings.orders_table),
     )
 
 
@@ -55,7 +57,7 @@ def create_refund(
     order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[RefundOrderRequest, Body()]
 ) -> Response[RefundAnswer]:
     """201 with the new refund, or 200 with the same refund for a repeated idempotency_key."""
-    settings, repository, publisher = _runtime()
+    settings, repository, publisher, orders = _runtime()
     deps = RefundDependencies(
         repository=repository,
         juspay=juspay_client(settings),
@@ -63,7 +65,7 @@ def create_refund(
         clock=lambda: datetime.now(UTC),
         max_attempts=settings.refund_max_attempts,
     )
-    status, body = refund_order(order_id, request, deps)
+    status, body = refund_order(order_id, request, deps, orders=orders)
     return model_response(status, body)
 
 

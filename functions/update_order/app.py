@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from paybridge.api import error_responses, new_resolver
 from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.update_order import update_order
 from paybridge.models.order_api import OrderAnswer, UpdateOrderRequest
@@ -22,10 +23,15 @@ app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, OrdersRepository]:
+def _runtime() -> tuple[Settings, OrdersRepository, SignedOrdersRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
     settings = Settings.from_env()
-    return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
+    dynamodb = boto3.session.Session().client("dynamodb")
+    return (
+        settings,
+        OrdersRepository(dynamodb, settings.orders_table),
+        SignedOrdersRepository(dynamodb, settings.orders_table),
+    )
 
 
 @app.post(
@@ -37,8 +43,8 @@ def change_order(
     order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[UpdateOrderRequest, Body()]
 ) -> OrderAnswer:
     """Changes the amount, udf1..udf10 or address of the order at Juspay."""
-    settings, orders = _runtime()
-    answer = update_order(order_id, request, juspay=juspay_client(settings), orders=orders)
+    settings, orders, terms = _runtime()
+    answer = update_order(order_id, request, juspay=juspay_client(settings), orders=orders, terms=terms)
     return OrderAnswer.model_validate(answer)
 
 

@@ -91,6 +91,8 @@ _CONTROL_ROUTES = _routes(
         ("DELETE", "/__sim/faults", "ctl_clear_faults"),
         ("GET", "/__sim/requests", "ctl_requests"),
         ("DELETE", "/__sim/requests", "ctl_clear_requests"),
+        ("GET", "/__sim/routing-violations", "ctl_routing_violations"),
+        ("DELETE", "/__sim/routing-violations", "ctl_clear_routing_violations"),
         ("POST", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_settle_refund"),
         ("GET", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_get_refund"),
         ("PUT", "/__sim/mandates/" + _SEGMENT.format("mandate_id"), "ctl_put_mandate"),
@@ -273,6 +275,7 @@ class JuspaySimulator:
             "query": request.query,
             "form": request.form(),
             "headers": headers,
+            "routing_id": headers.get("x-routing-id"),
         }
         if "json" in headers.get("content-type", ""):
             try:
@@ -349,6 +352,13 @@ class JuspaySimulator:
 
     def ctl_clear_requests(self, request: _Request) -> tuple[int, Any]:
         self.state.clear_requests()
+        return 200, {"cleared": True}
+
+    def ctl_routing_violations(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.state.routing_violation_log()
+
+    def ctl_clear_routing_violations(self, request: _Request) -> tuple[int, Any]:
+        self.state.clear_routing_violations()
         return 200, {"cleared": True}
 
     def ctl_settle_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from paybridge.models.juspay import Order
+from paybridge_local.simulator.routing import expected_routing, routing_violation
 
 JsonDict = dict[str, Any]
 
@@ -134,6 +135,7 @@ class SimulatorState:
         self.faults: list[JsonDict] = []
         self.requests: list[JsonDict] = []
         self.webhooks: list[JsonDict] = []
+        self.routing_violations: list[JsonDict] = []
 
     def reset(self) -> None:
         """Forgets everything."""
@@ -144,12 +146,29 @@ class SimulatorState:
             self.faults.clear()
             self.requests.clear()
             self.webhooks.clear()
+            self.routing_violations.clear()
 
     # --- Request log and faults --------------------------------------------------------------------------
     def record_request(self, entry: JsonDict) -> None:
-        """Appends one Juspay API request to the log."""
+        """Appends one Juspay API request to the log, with the routing id expected for it; a call routed
+        otherwise is also kept as a routing violation (``routing.py``)."""
         with self._lock:
+            expected = expected_routing(entry, self.orders, self.mandates)
+            entry["expected_routing_id"] = expected
             self.requests.append(entry)
+            violation = routing_violation(entry, expected)
+            if violation is not None:
+                self.routing_violations.append(violation)
+
+    def routing_violation_log(self) -> list[JsonDict]:
+        """Every call so far whose ``x-routing-id`` was missing or not the customer's, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self.routing_violations)
+
+    def clear_routing_violations(self) -> None:
+        """Forgets the routing violations seen so far."""
+        with self._lock:
+            self.routing_violations.clear()
 
     def request_log(self) -> list[JsonDict]:
         """Every Juspay API request so far, oldest first."""

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from tests.conftest import free_port
-from tests.helpers import ROOT, sigv4_headers, wait_until
+from tests.helpers import ROOT, routing_violations_message, sigv4_headers, wait_until
 
 
 @contextmanager
@@ -59,7 +59,14 @@ def running_local_stack(
                 "aws_access_key_id": "testing",
                 "aws_secret_access_key": "testing",
             }
-            yield {"outputs": document, "aws": aws, "process": process, "log": log_path}
+            stack = {"outputs": document, "aws": aws, "process": process, "log": log_path}
+            yield stack
+            # Whatever ran against this stack, its Juspay calls must be routed by the customer id (asked
+            # while it still runs: a test may have stopped it itself).
+            if process.poll() is None:
+                message = routing_violations_message(routing_violations(stack))
+                if message:
+                    raise AssertionError(message)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
@@ -81,3 +88,18 @@ def call(local: dict[str, Any], method: str, path: str, body: Any = None) -> req
 def eventually(predicate: Callable[[], Any], *, timeout_s: float = 60.0, what: str) -> Any:
     """Polls ``predicate`` until it is truthy; fails the test after ``timeout_s``."""
     return wait_until(predicate, what=what, timeout_s=timeout_s, interval_s=0.2)
+
+
+def routing_violations(local: dict[str, Any]) -> list[dict[str, Any]]:
+    """The simulator's routing violations so far (``GET /__sim/routing-violations``)."""
+    sim = local["outputs"]["urls"]["juspay"]
+    response = requests.get(f"{sim}/__sim/routing-violations", timeout=10)
+    response.raise_for_status()
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def clear_routing_violations(local: dict[str, Any]) -> None:
+    """Forgets the violations seen so far (``DELETE /__sim/routing-violations``)."""
+    sim = local["outputs"]["urls"]["juspay"]
+    requests.delete(f"{sim}/__sim/routing-violations", timeout=10).raise_for_status()

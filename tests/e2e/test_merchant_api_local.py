@@ -57,6 +57,9 @@ def test_process_payload_is_signed_with_the_local_kms_key(local: dict[str, Any])
 def test_order_status_and_refund_through_the_simulator(local: dict[str, Any]) -> None:
     sim = local["outputs"]["urls"]["juspay"]
     order = load_sample("order_status_charged_nb.json")
+    # Signed here first, so the system knows the order's customer (Juspay's x-routing-id for its calls).
+    terms = {"order_id": order["order_id"], "amount": "9000.00", "customer_id": order["customer_id"]}
+    assert call(local, "POST", "/sdk/process", terms).status_code == 200
     requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).raise_for_status()
 
     status = call(local, "GET", f"/orders/{order['order_id']}")

@@ -59,6 +59,12 @@ class ConflictError(PaybridgeError):
     code = "conflict"
 
 
+class OrderUpdateRefusedError(ConflictError):
+    """An Update Order that would leave the signed terms inconsistent; ``details.rule`` names the rule."""
+
+    code = "order_update_refused"
+
+
 class PayloadTooLargeError(PaybridgeError):
     """The body is over the size the route accepts."""
 

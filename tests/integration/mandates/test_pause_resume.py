@@ -15,6 +15,8 @@ def test_pause_then_resume_follow_juspay_and_are_remembered(
     gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
     put_mandate(simulator, "mndP1", status="ACTIVE", customer_id="cust1", max_amount=1500, currency="INR")
+    # Listing makes the mandate's customer known here: Juspay's x-routing-id for its commands.
+    assert signed(gateway, "GET", "/customers/cust1/mandates").status_code == 200
 
     paused = signed(gateway, "POST", "/mandates/mndP1/pause", json.dumps({"pause_end_date": "1664546405"}))
     assert paused.status_code == 200, paused.get_data(as_text=True)
@@ -35,6 +37,7 @@ def test_pause_input_is_validated_and_juspay_refusals_pass_on(
     gateway: LocalApiGateway, simulator: JuspaySimulator
 ) -> None:
     put_mandate(simulator, "mndP2", status="REVOKED", customer_id="cust1")
+    assert signed(gateway, "GET", "/customers/cust1/mandates").status_code == 200
     bad_date = signed(gateway, "POST", "/mandates/mndP2/pause", json.dumps({"pause_end_date": "tomorrow"}))
     unknown = signed(gateway, "POST", "/mandates/mndP2/resume", json.dumps({"when": "now"}))
     refused = signed(gateway, "POST", "/mandates/mndP2/pause", "{}")

@@ -4,10 +4,12 @@ simulator, through the local API Gateway and moto built from template.yaml."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
+from paybridge.dal.orders import OrdersRepository
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
@@ -20,6 +22,15 @@ def put_order(sim: JuspaySimulator, order: dict[str, Any]) -> str:
     return str(order["order_id"])
 
 
+def known_order(stack: LocalStack, sim: JuspaySimulator, order: dict[str, Any]) -> str:
+    """Stores the order at the simulator and makes it known here with its customer, as its first webhook
+    would (Juspay calls about it are routed by that customer)."""
+    order_id = put_order(sim, order)
+    orders = OrdersRepository(stack.session.client("dynamodb"), stack.output("OrdersTable"))
+    orders.note_received(order_id, event_id=None, customer_id=order["customer_id"], now=datetime.now(UTC))
+    return order_id
+
+
 def juspay_calls(sim: JuspaySimulator, method: str, path: str) -> list[dict[str, Any]]:
     calls = requests.get(f"{sim.url}/__sim/requests", timeout=5).json()
     return [c for c in calls if c["method"] == method and c["path"] == path]
@@ -28,7 +39,9 @@ def juspay_calls(sim: JuspaySimulator, method: str, path: str) -> list[dict[str,
 def test_get_order_shows_juspay_status_and_no_settlement_yet(
     gateway: LocalApiGateway, simulator: JuspaySimulator
 ) -> None:
-    order_id = put_order(simulator, load_sample("order_status_charged_nb.json"))
+    guest = load_sample("order_status_charged_nb.json")
+    del guest["customer_id"]  # a guest order: nothing here knows a customer, Juspay neither
+    order_id = put_order(simulator, guest)
 
     response = signed(gateway, "GET", f"/orders/{order_id}")
 
@@ -38,14 +51,18 @@ def test_get_order_shows_juspay_status_and_no_settlement_yet(
     assert body["order"]["status"] == "CHARGED"
     assert body["settlement"] is None
     assert "customer_email" not in json.dumps(body)
-    assert len(juspay_calls(simulator, "GET", f"/orders/{order_id}")) == 1
+    [call] = juspay_calls(simulator, "GET", f"/orders/{order_id}")
+    assert call["routing_id"] == order_id
 
 
 def test_get_split_order_lists_both_transactions(
-    gateway: LocalApiGateway, simulator: JuspaySimulator
+    gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
-    order_id = put_order(simulator, load_sample("order_status_split_partial_charged_custom_wallet.json"))
+    sample = load_sample("order_status_split_partial_charged_custom_wallet.json")
+    order_id = known_order(stack, simulator, sample)
     body = signed(gateway, "GET", f"/orders/{order_id}").json
+    [call] = juspay_calls(simulator, "GET", f"/orders/{order_id}")
+    assert call["routing_id"] == "testing-customer-two"
     assert [t["payment_method_type"] for t in body["order"]["transactions"]] == ["CARD", "MERCHANT_CONTAINER"]
     assert [t["amount"] for t in body["order"]["transactions"]] == ["40.00", "10.00"]
 
@@ -59,11 +76,11 @@ def test_unknown_order_is_404_and_bad_ids_are_400(
 
 
 def test_update_order_forwards_only_updatable_fields(
-    gateway: LocalApiGateway, simulator: JuspaySimulator
+    gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
     order = load_sample("order_status_charged_nb.json")
     order["status"] = "NEW"
-    order_id = put_order(simulator, order)
+    order_id = known_order(stack, simulator, order)
 
     ok = signed(gateway, "POST", f"/orders/{order_id}", json.dumps({"amount": "90.00", "udf1": "cart-7"}))
     wrong = signed(gateway, "POST", f"/orders/{order_id}", json.dumps({"customer_email": "x@y.z"}))
@@ -73,6 +90,7 @@ def test_update_order_forwards_only_updatable_fields(
     assert ok.status_code == 200, ok.get_data(as_text=True)
     [call] = juspay_calls(simulator, "POST", f"/orders/{order_id}")
     assert call["form"] == {"amount": "90.00", "udf1": "cart-7"}
+    assert call["routing_id"] == "cst_wiqou3224"
     # An unknown field is refused as on every route (400); a value breaking a rule is a 422.
     assert (wrong.status_code, empty.status_code, negative.status_code) == (400, 422, 422)
     assert "x@y.z" not in wrong.get_data(as_text=True)
@@ -81,7 +99,7 @@ def test_update_order_forwards_only_updatable_fields(
 def test_refund_is_idempotent_on_the_callers_key(
     gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
-    order_id = put_order(simulator, load_sample("order_status_charged_nb.json"))
+    order_id = known_order(stack, simulator, load_sample("order_status_charged_nb.json"))
     body = json.dumps({"amount": "1.00", "idempotency_key": "rf-key-1"})
 
     first = signed(gateway, "POST", f"/orders/{order_id}/refunds", body)
@@ -97,7 +115,8 @@ def test_refund_is_idempotent_on_the_callers_key(
     assert again.status_code == 200
     assert again.json["unique_request_id"] == first.json["unique_request_id"]
     assert other.status_code == 409
-    assert len(juspay_calls(simulator, "POST", f"/orders/{order_id}/refunds")) == 1
+    [call] = juspay_calls(simulator, "POST", f"/orders/{order_id}/refunds")
+    assert call["routing_id"] == "cst_wiqou3224"
 
 
 def test_refund_validation(gateway: LocalApiGateway, simulator: JuspaySimulator) -> None:

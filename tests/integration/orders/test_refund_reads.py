@@ -7,15 +7,16 @@ import json
 
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
+from paybridge_local.stack import LocalStack
 from tests.helpers import load_sample, signed
-from tests.integration.orders.test_order_routes import put_order
+from tests.integration.orders.test_order_routes import known_order
 
 
 def test_a_rejected_refund_says_why_and_the_list_shows_every_refund(
-    gateway: LocalApiGateway, simulator: JuspaySimulator
+    gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
 ) -> None:
     order = load_sample("order_status_charged_nb.json")
-    order_id = put_order(simulator, order)
+    order_id = known_order(stack, simulator, order)  # its customer routes the refund calls
     ok = signed(
         gateway,
         "POST",

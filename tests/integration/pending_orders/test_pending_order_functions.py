@@ -121,7 +121,7 @@ def test_canned_task_payloads_run_through_their_handlers(
     assert item is not None
     assert item["task_token"] == await_event["task_token"]
 
-    put_order(simulator, order("ord_canned_pending_3", "PENDING_VBV"))
+    put_order(simulator, order("ord_canned_pending_3", "PENDING_VBV", customer_id="cust_canned_3"))
     check_event = {
         **canned("pending_orders/check_pending_order.json"),
         "started_at": datetime.now(UTC).isoformat(),
@@ -146,7 +146,7 @@ def test_a_poll_before_any_stored_wait_leaves_the_order_followed(
     # The first wait can time out before its task stored anything (a late Lambda invocation). The poll
     # that follows must leave the order WAITING, with an expiry, so the next wait can store its token.
     order_id = "ord_late_first_wait"
-    put_order(simulator, order(order_id, "PENDING_VBV"))
+    put_order(simulator, order(order_id, "PENDING_VBV", customer_id="cust_canned_3"))
     started_at = open_follow(stack, order_id)
     check_event = {**canned("pending_orders/check_pending_order.json"), "order_id": order_id}
     answer = stack.runtime.invoke("CheckPendingOrderFunction", {**check_event, "started_at": started_at})

@@ -182,7 +182,7 @@ def test_deadline_marks_the_order_stale_and_moves_no_money(
 ) -> None:
     order_id = "po_stale_1"
     put_order(simulator, order(order_id, "AUTHORIZING"))
-    started = start(stack, order_id, customer_id=None)
+    started = start(stack, order_id)
     assert started.execution_arn is not None
 
     execution = finished(stack, started.execution_arn)
@@ -202,7 +202,9 @@ def test_deadline_marks_the_order_stale_and_moves_no_money(
     assert stale["detail"]["order_id"] == order_id
     assert stale["detail"]["status"] == "AUTHORIZING"
     assert stale["detail"]["polls"] == spent.polls
-    assert stale["detail"]["customer_id"] == "cust_po_1"  # taken from Juspay's answer
+    assert stale["detail"]["customer_id"] == "cust_po_1"
+    # Every poll was routed by the customer (the suite's routing check holds too).
+    assert {entry["routing_id"] for entry in simulator.state.request_log()} == {"cust_po_1"}
     assert of_type(events, "PendingOrderResolved") == []
     item = repository(stack).get(order_id)
     assert item is not None

@@ -23,6 +23,7 @@ from paybridge.models.refund import unique_request_id
 from paybridge_local.stack import LocalStack
 from tests.helpers import sample_path
 from tests.integration.refunds.support import (
+    CUSTOMER,
     bus_events,
     juspay_refunds,
     online_txn_id,
@@ -31,6 +32,9 @@ from tests.integration.refunds.support import (
     split_order,
 )
 from tests.juspay_helpers import SimControl
+
+#: The customer of ``order_status_charged_nb.json``.
+NB_CUSTOMER = "cst_wiqou3224"
 
 
 def charged_order(order_id: str) -> dict[str, object]:
@@ -46,9 +50,16 @@ def refund(
     amount: str = "10.00",
     *,
     txn_id: str | None = None,
+    customer_id: str = NB_CUSTOMER,
 ) -> RefundOutcome:
+    # The merchant route passes the order's customer (Juspay's x-routing-id); so do these calls.
     return request_refund(
-        order_id=order_id, amount=Decimal(amount), idempotency_key=key, deps=deps, txn_id=txn_id
+        order_id=order_id,
+        amount=Decimal(amount),
+        idempotency_key=key,
+        deps=deps,
+        txn_id=txn_id,
+        customer_id=customer_id,
     )
 
 
@@ -120,7 +131,9 @@ def test_duplicate_call_reads_the_refund_juspay_already_has(
     control.put_order(charged_order("ord_dr_4"))
     uid = unique_request_id("ord_dr_4", 1, 1)
     # An earlier call with this id landed at Juspay; the one now answers duplicate.call.
-    refund_deps.juspay.refund_order("ord_dr_4", unique_request_id=uid, amount=Decimal("10"))
+    refund_deps.juspay.refund_order(
+        "ord_dr_4", unique_request_id=uid, amount=Decimal("10"), customer_id=NB_CUSTOMER
+    )
     control.settle(uid, "SUCCESS")
     duplicate = {"status_id": -1, "status": "ERROR", "error_code": "duplicate.call", "error_message": "dup"}
     control.fault(method="POST", path="/orders/ord_dr_4/refunds", status=400, body=duplicate)
@@ -177,9 +190,13 @@ def test_a_wrong_api_key_is_raised_and_the_refund_waits_with_its_id(
     control.put_order(split_order("ord_dr_8"))
     control.fault(method="POST", path="/refunds", status=401)
     with pytest.raises(JuspayAuthenticationError):
-        refund(refund_deps, "ord_dr_8", "k", amount="40", txn_id=online_txn_id("ord_dr_8"))
+        refund(
+            refund_deps, "ord_dr_8", "k", amount="40", txn_id=online_txn_id("ord_dr_8"), customer_id=CUSTOMER
+        )
     assert (
-        refund(refund_deps, "ord_dr_8", "k", amount="40", txn_id=online_txn_id("ord_dr_8")).status
+        refund(
+            refund_deps, "ord_dr_8", "k", amount="40", txn_id=online_txn_id("ord_dr_8"), customer_id=CUSTOMER
+        ).status
         == "PENDING"
     )
     assert {c["form"]["unique_request_id"] for c in refund_calls(control)} == {"rf-ord_dr_8-1-1"}

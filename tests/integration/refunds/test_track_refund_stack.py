@@ -196,6 +196,7 @@ def test_a_partial_refund_keeps_the_wallet_share(
         amount=Decimal("15.50"),
         idempotency_key="partial-1",
         txn_id=online_txn_id("ord_tr_5"),
+        customer_id=CUSTOMER,
         deps=refund_deps,
     )
     control.settle(outcome.unique_request_id, "SUCCESS")

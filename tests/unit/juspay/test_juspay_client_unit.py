@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import SecretStr
 
 from paybridge.config import JuspayConfig
 from paybridge.juspay import JuspayClient, build_session, format_amount, parse_api_key_secret, shared_session
+from paybridge.juspay.client import order_routing_id
 from paybridge.juspay.transport import (
     JuspayBasicAuth,
     PerCallRetryAdapter,
@@ -96,19 +98,39 @@ def test_basic_auth_header_is_key_with_empty_password() -> None:
 def test_argument_checks_fail_before_any_call() -> None:
     client = make()
     with pytest.raises(ValueError, match="unique_request_id"):
-        client.refund_order("o1", unique_request_id="has space", amount=Decimal(1))
+        client.refund_order("o1", unique_request_id="has space", amount=Decimal(1), customer_id="c1")
     with pytest.raises(ValueError, match="unique_request_id"):
-        client.refund_txn("t1", unique_request_id="", amount=Decimal(1))
+        client.refund_txn("t1", unique_request_id="", amount=Decimal(1), order_id="o1", customer_id="c1")
     with pytest.raises(ValueError, match="udf"):
-        client.update_order("o1", udfs={"udf11": "x"})
+        client.update_order("o1", udfs={"udf11": "x"}, customer_id="c1")
     with pytest.raises(ValueError, match="address"):
-        client.update_order("o1", address={"city": "x"})
+        client.update_order("o1", address={"city": "x"}, customer_id="c1")
     with pytest.raises(ValueError, match="at least one"):
-        client.update_order("o1")
+        client.update_order("o1", customer_id="c1")
+    with pytest.raises(ValueError, match="customer id"):
+        client.revoke_mandate("m1", customer_id=" ")
     with pytest.raises(ValueError, match="customer_id or order_id"):
         client.create_session({"amount": "1.00"})
     with pytest.raises(TypeError, match="set"):
         client.create_session({"order_id": "o1", "x": {1}})
+
+
+def test_routing_id_is_the_customer_else_a_guest_orders_id() -> None:
+    assert order_routing_id("o1", "cust-1") == "cust-1"
+    assert order_routing_id("o1", None) == "o1"
+    assert order_routing_id("o1", "  ") == "o1"
+    with pytest.raises(ValueError, match="guest"):
+        order_routing_id("", None)
+
+
+def test_every_call_makes_its_caller_name_the_customer() -> None:
+    # No silent default: customer_id is a required keyword on every order, refund and mandate call.
+    for name in ("get_order_status", "update_order", "refund_order", "refund_txn", "check_mandate_status"):
+        parameter = inspect.signature(getattr(JuspayClient, name)).parameters["customer_id"]
+        assert parameter.default is inspect.Parameter.empty, name
+    assert (
+        inspect.signature(JuspayClient.refund_txn).parameters["order_id"].default is inspect.Parameter.empty
+    )
 
 
 def test_idempotent_policy_retries_gets_and_refund_posts_on_5xx_and_429() -> None:

@@ -25,6 +25,12 @@ class MandatesRepository:
         values.update({"updated_at": now.isoformat(), "source": source})
         self._client.put_item(TableName=self.table_name, Item=to_item(values))
 
+    def customer_of(self, mandate_id: str) -> str | None:
+        """The customer a stored mandate belongs to (Juspay's routing id for its calls), or None."""
+        record = self.get(mandate_id)
+        customer = record.get("customer_id") if record else None
+        return str(customer) if customer else None
+
     def get(self, mandate_id: str) -> dict[str, Any] | None:
         """The stored mandate record, or None."""
         item = self._client.get_item(

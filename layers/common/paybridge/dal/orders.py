@@ -95,6 +95,13 @@ class OrderRecord:
     signed_currency: str | None = None
     signed_amount_minor: int | None = None
     signed_wallet_offered_minor: int | None = None
+    #: An amount sent to Juspay's Update Order whose outcome is not known yet (``logic/update_order.py``).
+    signed_amount_pending_minor: int | None = None
+
+    @property
+    def routing_customer_id(self) -> str | None:
+        """The order's customer as far as this system knows (Juspay's ``x-routing-id``); None: a guest."""
+        return self.customer_id or self.signed_customer_id
 
     @property
     def is_final(self) -> bool:
@@ -339,4 +346,5 @@ def _record(item: Mapping[str, Any]) -> OrderRecord:
         signed_currency=text("signed_currency"),
         signed_amount_minor=number("signed_amount_minor"),
         signed_wallet_offered_minor=number("signed_wallet_offered_minor"),
+        signed_amount_pending_minor=number("signed_amount_pending_minor"),
     )

@@ -1,7 +1,10 @@
 """The one typed client for Juspay's server-to-server API.
 
-Every call sends HTTP Basic (API key, empty password), ``x-merchantid``, ``x-routing-id`` (the customer id
-when known, else the order id) and ``version``. Bodies are form-encoded, except ``/session`` (JSON).
+Every call sends HTTP Basic (API key, empty password), ``x-merchantid``, ``x-routing-id`` and ``version``.
+``x-routing-id`` is the customer id on every call (JUSPAY.md): each method makes its caller pass the customer
+(``customer_id`` has no default), and only an order call with ``customer_id=None`` (a guest order, no customer
+known) is routed by the order id. Mandate calls require the customer; nothing is routed by a mandate or
+transaction id. Bodies are form-encoded, except ``/session`` (JSON).
 Responses are parsed with ``parse_float=Decimal`` and validated into the models of
 ``paybridge.models.juspay``; failures become one of the ``Juspay*Error`` classes of ``paybridge.errors``.
 
@@ -52,7 +55,7 @@ from paybridge.models.juspay import (
 from paybridge.models.money import format_major, to_minor
 from paybridge.observability import logger
 
-__all__ = ["JuspayClient", "MandateCommand", "format_amount", "parse_api_key_secret"]
+__all__ = ["JuspayClient", "MandateCommand", "format_amount", "order_routing_id", "parse_api_key_secret"]
 
 MandateCommand = Literal["check_status", "revoke", "pause", "resume"]
 RefundType = Literal["STANDARD", "INSTANT", "INSTANT_WITH_FALLBACK"]
@@ -89,6 +92,23 @@ def parse_api_key_secret(secret_string: str) -> SecretStr:
         # Never echo the secret's content: say only what shape was expected.
         raise ValueError('Juspay API key secret must be the key or JSON {"api_key": "<key>"}')
     return SecretStr(text)
+
+
+def order_routing_id(order_id: str, customer_id: str | None) -> str:
+    """``x-routing-id`` of a call about an order: its customer, or the order id for a guest order."""
+    customer = (customer_id or "").strip()
+    if customer:
+        return customer
+    if not order_id:
+        raise ValueError("a guest order call needs the order id to route by")
+    return order_id
+
+
+def _require_customer(customer_id: str) -> str:
+    # Mandates always belong to a customer; routing by the mandate id would put the call on another shard.
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise ValueError("a mandate call needs the customer id (x-routing-id)")
+    return customer_id.strip()
 
 
 def _check_unique_request_id(unique_request_id: str) -> None:
@@ -137,16 +157,17 @@ class JuspayClient:
         return f"JuspayClient(base_url={self._base_url!r}, merchant_id={self._config.merchant_id!r})"
 
     # --- Orders ------------------------------------------------------------------------------------------
-    def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
+    def get_order_status(self, order_id: str, *, customer_id: str | None) -> Order:
         """``GET /orders/{order_id}``: the order's status, transactions, refunds and mandate block.
 
         Also the mandate order status and the mandate execution status (the execution's order id).
+        ``customer_id=None`` only for a guest order (routed by the order id).
         """
         data = self._call(
             "get_order_status",
             "GET",
             f"/orders/{quote(order_id, safe='')}",
-            routing_id=customer_id or order_id,
+            routing_id=order_routing_id(order_id, customer_id),
             retry=self._idempotent,
         )
         return self._parse("get_order_status", Order, data)
@@ -158,7 +179,7 @@ class JuspayClient:
         amount: Decimal | None = None,
         udfs: Mapping[str, str] | None = None,
         address: Mapping[str, str] | None = None,
-        customer_id: str | None = None,
+        customer_id: str | None,
     ) -> Order:
         """``POST /orders/{order_id}``: changes the amount, ``udf1``..``udf10`` or address fields.
 
@@ -183,7 +204,7 @@ class JuspayClient:
             "update_order",
             "POST",
             f"/orders/{quote(order_id, safe='')}",
-            routing_id=customer_id or order_id,
+            routing_id=order_routing_id(order_id, customer_id),
             retry=self._single_shot,
             form=form,
         )
@@ -196,7 +217,7 @@ class JuspayClient:
         *,
         unique_request_id: str,
         amount: Decimal,
-        customer_id: str | None = None,
+        customer_id: str | None,
     ) -> Order:
         """``POST /orders/{order_id}/refunds``: answers the order, the new refund (PENDING) in ``refunds``.
 
@@ -210,7 +231,7 @@ class JuspayClient:
             "refund_order",
             "POST",
             f"/orders/{quote(order_id, safe='')}/refunds",
-            routing_id=customer_id or order_id,
+            routing_id=order_routing_id(order_id, customer_id),
             retry=self._idempotent,
             form=form,
         )
@@ -223,13 +244,13 @@ class JuspayClient:
         unique_request_id: str,
         amount: Decimal,
         refund_type: RefundType | None = None,
-        customer_id: str | None = None,
-        order_id: str | None = None,
+        customer_id: str | None,
+        order_id: str,
     ) -> Refund:
         """``POST /refunds``: refunds one transaction (e.g. the online part of a split order).
 
-        Same retry contract as ``refund_order``. ``x-routing-id`` is the customer id, else the order id,
-        else the transaction id.
+        Same retry contract as ``refund_order``. ``x-routing-id`` is the customer id; the transaction's
+        ``order_id`` only for a guest order (``customer_id=None``).
         """
         _check_unique_request_id(unique_request_id)
         form = {"txn_id": txn_id, "unique_request_id": unique_request_id, "amount": format_amount(amount)}
@@ -239,7 +260,7 @@ class JuspayClient:
             "refund_txn",
             "POST",
             "/refunds",
-            routing_id=customer_id or order_id or txn_id,
+            routing_id=order_routing_id(order_id, customer_id),
             retry=self._idempotent,
             form=form,
         )
@@ -251,7 +272,7 @@ class JuspayClient:
         mandate_id: str,
         command: MandateCommand,
         *,
-        customer_id: str | None = None,
+        customer_id: str,
         params: Mapping[str, str] | None = None,
     ) -> Mandate:
         """``POST /mandates/{mandate_id}`` with ``command`` and its extra form ``params``.
@@ -265,17 +286,17 @@ class JuspayClient:
             f"mandate_{command}",
             "POST",
             f"/mandates/{quote(mandate_id, safe='')}",
-            routing_id=customer_id or mandate_id,
+            routing_id=_require_customer(customer_id),
             retry=retry,
             form=form,
         )
         return self._parse(f"mandate_{command}", Mandate, data)
 
-    def check_mandate_status(self, mandate_id: str, *, customer_id: str | None = None) -> Mandate:
+    def check_mandate_status(self, mandate_id: str, *, customer_id: str) -> Mandate:
         """``command=check_status``: the mandate's current state."""
         return self.mandate_command(mandate_id, "check_status", customer_id=customer_id)
 
-    def revoke_mandate(self, mandate_id: str, *, customer_id: str | None = None) -> Mandate:
+    def revoke_mandate(self, mandate_id: str, *, customer_id: str) -> Mandate:
         """``command=revoke``: cancels the mandate for good (status REVOKED)."""
         return self.mandate_command(mandate_id, "revoke", customer_id=customer_id)
 
@@ -285,7 +306,7 @@ class JuspayClient:
         *,
         pause_start_date: str | None = None,
         pause_end_date: str | None = None,
-        customer_id: str | None = None,
+        customer_id: str,
     ) -> Mandate:
         """``command=pause`` (dates as Juspay takes them: epoch seconds as strings)."""
         params = {
@@ -295,9 +316,7 @@ class JuspayClient:
         }
         return self.mandate_command(mandate_id, "pause", customer_id=customer_id, params=params)
 
-    def resume_mandate(
-        self, mandate_id: str, *, resume_date: str | None = None, customer_id: str | None = None
-    ) -> Mandate:
+    def resume_mandate(self, mandate_id: str, *, customer_id: str, resume_date: str | None = None) -> Mandate:
         """``command=resume`` (``resume_date`` in epoch seconds, optional)."""
         params = {"resume_date": resume_date} if resume_date is not None else {}
         return self.mandate_command(mandate_id, "resume", customer_id=customer_id, params=params)
@@ -308,7 +327,7 @@ class JuspayClient:
             "list_mandates",
             "GET",
             f"/customers/{quote(customer_id, safe='')}/mandates",
-            routing_id=customer_id,
+            routing_id=_require_customer(customer_id),
             retry=self._idempotent,
         )
         return self._parse("list_mandates", MandateList, data)

@@ -49,7 +49,7 @@ NOT_CREATED = "NOT_CREATED"
 class OrderStatusReader(Protocol):
     """The one Juspay call this task makes (``JuspayClient`` provides it)."""
 
-    def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
+    def get_order_status(self, order_id: str, *, customer_id: str | None) -> Order:
         """``GET /orders/{order_id}``."""
         ...
 

@@ -13,10 +13,13 @@ from paybridge.models.validation import require_id
 
 
 def get_order(order_id: str, *, juspay: JuspayClient, orders: OrdersRepository) -> dict[str, Any]:
-    """Asks Juspay (the truth for the payment) and reads our settlement record (the truth for the wallet)."""
+    """Asks Juspay (the truth for the payment) and reads our settlement record (the truth for the wallet).
+
+    The record is read first: it names the order's customer, Juspay's routing id for the call.
+    """
     order_id = require_id("order_id", order_id)
-    order = juspay.get_order_status(order_id)
     record = orders.get(order_id)
+    order = juspay.get_order_status(order_id, customer_id=record.routing_customer_id if record else None)
     return {"order": order_view(order), "settlement": settlement_view(record) if record else None}
 
 

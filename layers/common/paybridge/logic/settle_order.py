@@ -87,7 +87,7 @@ _METRIC_OF = {
 class OrderStatusSource(Protocol):
     """What settlement needs from Juspay (``JuspayClient`` satisfies it)."""
 
-    def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
+    def get_order_status(self, order_id: str, *, customer_id: str | None) -> Order:
         """Juspay's current view of the order."""
         ...
 
@@ -135,7 +135,8 @@ def settle_order(detail: Mapping[str, Any], deps: SettleDependencies) -> Settlem
         order_id, event_id=_text(detail.get("event_id")), customer_id=hint_customer, now=deps.clock()
     )
 
-    order = deps.juspay.get_order_status(order_id, customer_id=hint_customer)
+    known = existing.routing_customer_id if existing is not None else None
+    order = deps.juspay.get_order_status(order_id, customer_id=hint_customer or known)
     result = settle_confirmed(order, existing, deps)
     if not is_pending(order):
         # A terminal status is settled: a pending-order execution waiting for this order can end now.
@@ -186,7 +187,8 @@ def differs_from_signed(record: OrderRecord | None, amounts: SplitAmounts) -> li
     if record is None or record.signed_amount_minor is None:
         return []
     reasons = []
-    if record.signed_amount_minor != amounts.amount_minor:
+    # An Update Order of unknown outcome leaves two amounts the merchant asked for; Juspay has one of them.
+    if amounts.amount_minor not in (record.signed_amount_minor, record.signed_amount_pending_minor):
         reasons.append("amount_differs_from_signed")
     if record.signed_currency not in (None, amounts.currency):
         reasons.append("currency_differs_from_signed")

@@ -38,7 +38,27 @@ def track_mandate(
         metrics.add_metric(name="MandateEventWithoutId", unit=MetricUnit.Count, value=1)
         logger.warning("mandate event names no mandate", extra={"event_id": detail.get("event_id")})
         return None
-    summary = MandateSummary.from_juspay(juspay.check_mandate_status(mandate_id), mandate_id=mandate_id)
+    customer_id = _customer_of(detail, (block, order_block)) or mandates.customer_of(mandate_id)
+    if customer_id is None:
+        # Juspay routes mandate calls by the customer; without one the call would go to the wrong shard.
+        metrics.add_metric(name="MandateEventWithoutCustomer", unit=MetricUnit.Count, value=1)
+        logger.warning("mandate event names no customer", extra={"mandate_id": mandate_id})
+        return None
+    answer = juspay.check_mandate_status(mandate_id, customer_id=customer_id)
+    summary = MandateSummary.from_juspay(answer, mandate_id=mandate_id)
+    if not summary.customer_id:
+        summary = summary.model_copy(update={"customer_id": customer_id})
     mandates.save(summary, source=str(detail.get("event_name") or "webhook"), now=clock())
     logger.info("mandate refreshed", extra={"mandate_id": mandate_id, "status": summary.status})
     return summary
+
+
+def _customer_of(detail: Mapping[str, Any], blocks: tuple[object, ...]) -> str | None:
+    """The customer the event names: the mandate block's, else the event detail's (``ingest_webhook``)."""
+    for candidate in (
+        *(b.get("customer_id") for b in blocks if isinstance(b, Mapping)),
+        detail.get("customer_id"),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None

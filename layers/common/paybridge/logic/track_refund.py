@@ -93,10 +93,9 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
         wallet = NOT_SETTLED if credit_back else None
         return TrackResult(order_id, event_name, [_summary(r) for r in records], wallet)
 
-    routing = next((r.customer_id for r in records if r.customer_id), None)
-    if routing is None and settlement is not None:
-        routing = settlement.customer_id
-    order = deps.refunds.juspay.get_order_status(order_id, customer_id=routing)
+    order = deps.refunds.juspay.get_order_status(
+        order_id, customer_id=_customer_of(order_id, detail, records, deps)
+    )
 
     after: dict[int, RefundRecord] = {r.seq: r for r in records}
     for record in open_records:
@@ -130,6 +129,20 @@ def _order_id(detail: Mapping[str, Any], deps: TrackDependencies) -> str | None:
             if found is not None:
                 return found.order_id
     return None
+
+
+def _customer_of(
+    order_id: str, detail: Mapping[str, Any], records: list[RefundRecord], deps: TrackDependencies
+) -> str | None:
+    """Juspay's routing id for the order: the event's customer, a refund's, else the order record's."""
+    hinted = detail.get("customer_id")
+    if isinstance(hinted, str) and hinted:
+        return hinted
+    stored = next((r.customer_id for r in records if r.customer_id), None)
+    if stored is not None:
+        return stored
+    record = deps.orders.get(order_id)
+    return record.routing_customer_id if record is not None else None
 
 
 def _settle_deps(deps: TrackDependencies) -> SettleDependencies:
