@@ -179,10 +179,11 @@ def test_a_scheduled_event_reconciles_the_window_before_its_time(
     stack.session.client("dynamodb").update_item(  # a RECEIVED record: settlement died before Juspay answered
         TableName=stack.output("OrdersTable"),
         Key={"order_id": {"S": ORDER_ID}},
-        UpdateExpression="SET #s = :r, touched_hour = :h, touched_at = :t",
+        UpdateExpression="SET #s = :r, customer_id = :c, touched_hour = :h, touched_at = :t",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={
             ":r": {"S": "RECEIVED"},
+            ":c": {"S": CUSTOMER},
             ":h": {"S": datetime.now(UTC).strftime("%Y-%m-%dT%H")},
             ":t": {"S": datetime.now(UTC).isoformat()},
         },
@@ -273,7 +274,7 @@ def test_runs_racing_each_other_and_live_settlement_debit_once_and_report_once(
         OrderStatus.SETTLED,
         now=datetime.now(UTC),
         has_events=False,
-        fields={"amount_minor": 5000},
+        fields={"amount_minor": 5000, "customer_id": CUSTOMER},
     )
     settle_deps = SettleDependencies(
         juspay=make_client(

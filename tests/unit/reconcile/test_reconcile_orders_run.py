@@ -24,7 +24,7 @@ class Juspay:
         self.answers = answers
         self.calls: list[str] = []
 
-    def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
+    def get_order_status(self, order_id: str, *, customer_id: str | None) -> Order:
         self.calls.append(order_id)
         answer = self.answers[order_id]
         if isinstance(answer, Exception):

@@ -47,7 +47,7 @@ STOP_AFTER_UNAVAILABLE = 3
 class OrderStatusSource(Protocol):
     """Juspay's Order Status (``JuspayClient`` satisfies it)."""
 
-    def get_order_status(self, order_id: str, *, customer_id: str | None = None) -> Order:
+    def get_order_status(self, order_id: str, *, customer_id: str | None) -> Order:
         """Juspay's current view of the order."""
         ...
 
