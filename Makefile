@@ -22,7 +22,7 @@ SAM    := $(SAM_VENV)/bin/sam
 # sam build validates that the runtime's interpreter is on PATH.
 SAM_PATH := $(dir $(PY313)):$(PATH)
 
-.PHONY: help venv local test lint unit build deploy clean bench openapi reconcile
+.PHONY: help venv local test lint unit build deploy clean bench openapi soak reconcile
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ reconcile: $(VENV)/.stamp ## reconcile orders with Juspay now: the local stack, 
 
 openapi: $(VENV)/.stamp ## regenerate docs/openapi.json from the handlers and template.yaml
 	$(PY) -m paybridge_local.openapi
+
+# The soak's size and seed: `make soak ORDERS=60 CONCURRENCY=8 SEED=3`; SOAK_ARGS adds options
+# (`SOAK_ARGS="--json soak.json"`; `.venv/bin/python -m tests.soak --help` lists them).
+ORDERS      ?= 500
+CONCURRENCY ?= 16
+SEED        ?= 7
+SOAK_ARGS   ?=
+soak: $(VENV)/.stamp ## bounded soak of the local stack (ORDERS, CONCURRENCY, SEED); exits 1 on a violation
+	$(PY) -m tests.soak --orders $(ORDERS) --concurrency $(CONCURRENCY) --seed $(SEED) --follow-to-deadline $(SOAK_ARGS)
 
 bench: $(VENV)/.stamp ## benchmarks (ratios against a baseline measured in the same run)
 	$(PY) -m bench

@@ -30,7 +30,7 @@ from paybridge.logic.pending_orders import release_pending_order
 from paybridge.logic.reconcile_orders import ReconcileDependencies, Repaired, reconcile_orders
 from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
-from paybridge.logic.track_refund import TrackDependencies, track_refund
+from paybridge.logic.track_refund import TrackDependencies, follow_order_refunds
 from paybridge.logic.wallet_share import credit_back_wallet_share
 from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
@@ -97,10 +97,9 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
     )
 
     def follow_refunds(order: Order, records: Sequence[RefundRecord]) -> Repaired:
-        result = track_refund("REFUND_INITIATED", {"order_id": order.order_id}, track)
-        before = {r.seq: r.status for r in records}
-        changed = any(before.get(r["refund_seq"]) != r["status"] for r in result.refunds)
-        return Repaired(changed, ",".join(f"{r['refund_seq']}:{r['status']}" for r in result.refunds))
+        after = follow_order_refunds(order, records, track.refunds)
+        changed = any(after[r.seq].status != r.status for r in records)
+        return Repaired(changed, ",".join(f"{seq}:{r.status}" for seq, r in sorted(after.items())))
 
     def credit_back(record: OrderRecord, order: Order) -> Repaired:
         result = credit_back_wallet_share(record, order, settle)

@@ -86,11 +86,13 @@ _CONTROL_ROUTES = _routes(
         ("POST", "/__sim/orders/" + _SEGMENT.format("order_id") + "/webhook", "ctl_webhook"),
         ("POST", "/__sim/orders/" + _SEGMENT.format("order_id") + "/refunds", "ctl_add_refund"),
         ("GET", "/__sim/webhooks", "ctl_webhooks"),
+        ("POST", "/__sim/webhooks/" + _SEGMENT.format("event_id") + "/redeliver", "ctl_redeliver"),
         ("POST", "/__sim/faults", "ctl_add_fault"),
         ("GET", "/__sim/faults", "ctl_list_faults"),
         ("DELETE", "/__sim/faults", "ctl_clear_faults"),
         ("GET", "/__sim/requests", "ctl_requests"),
         ("DELETE", "/__sim/requests", "ctl_clear_requests"),
+        ("GET", "/__sim/refunds", "ctl_list_refunds"),
         ("GET", "/__sim/routing-violations", "ctl_routing_violations"),
         ("DELETE", "/__sim/routing-violations", "ctl_clear_routing_violations"),
         ("POST", "/__sim/refunds/" + _SEGMENT.format("unique_request_id"), "ctl_settle_refund"),
@@ -325,11 +327,28 @@ class JuspaySimulator:
         return 200, self.state.get_order(order_id)
 
     def ctl_webhook(self, request: _Request, order_id: str) -> tuple[int, Any]:
-        event = self.state.webhook_event(order_id, request.json())
+        body = request.json()
+        event = self.state.webhook_event(order_id, body)
+        if isinstance(body, dict) and body.get("deliver") is False:
+            # Built and remembered only: the caller delivers it later (``/__sim/webhooks/{id}/redeliver``).
+            return 201, {
+                "event_id": event["id"],
+                "event_name": event["event_name"],
+                "order_id": order_id,
+                "delivered": False,
+                "attempts": [],
+                "event": event,
+            }
         if not self.webhook_url:
             raise control_error(409, "no webhook URL configured (LOCAL_SIM_WEBHOOK_URL)")
         delivery = self.deliver_webhook(event)
         return 200, delivery
+
+    def ctl_redeliver(self, request: _Request, event_id: str) -> tuple[int, Any]:
+        event = self.state.stored_event(event_id)
+        if not self.webhook_url:
+            raise control_error(409, "no webhook URL configured (LOCAL_SIM_WEBHOOK_URL)")
+        return 200, self.deliver_webhook(event)
 
     def ctl_add_refund(self, request: _Request, order_id: str) -> tuple[int, Any]:
         return 201, self.state.add_refund(order_id, request.json())
@@ -363,6 +382,9 @@ class JuspaySimulator:
 
     def ctl_settle_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:
         return 200, self.state.settle_refund(unique_request_id, request.json())
+
+    def ctl_list_refunds(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.state.list_refunds(request.query.get("status") or None)
 
     def ctl_get_refund(self, request: _Request, unique_request_id: str) -> tuple[int, Any]:
         return 200, self.state.get_refund(unique_request_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import random
 import threading
 import uuid
 from collections.abc import Mapping
@@ -133,8 +134,12 @@ class SimulatorState:
         #: unique_request_id → {kind: order|txn, order_id, txn_id, amount, refund_type}
         self.refund_requests: dict[str, JsonDict] = {}
         self.faults: list[JsonDict] = []
+        #: fault id → its own seeded RNG (probabilistic faults only)
+        self._fault_rngs: dict[str, random.Random] = {}
         self.requests: list[JsonDict] = []
         self.webhooks: list[JsonDict] = []
+        #: event id → the webhook body as built (a snapshot of the order then), for redelivery
+        self.events: dict[str, JsonDict] = {}
         self.routing_violations: list[JsonDict] = []
 
     def reset(self) -> None:
@@ -144,8 +149,10 @@ class SimulatorState:
             self.mandates.clear()
             self.refund_requests.clear()
             self.faults.clear()
+            self._fault_rngs.clear()
             self.requests.clear()
             self.webhooks.clear()
+            self.events.clear()
             self.routing_violations.clear()
 
     # --- Request log and faults --------------------------------------------------------------------------
@@ -181,17 +188,32 @@ class SimulatorState:
             self.requests.clear()
 
     def add_fault(self, spec: Any) -> JsonDict:
-        """Registers a fault: the next ``times`` calls matching ``method``/``path`` fail as described."""
+        """Registers a fault: the next ``times`` calls matching ``method``/``path`` fail as described.
+
+        With ``probability`` (0 < p <= 1) each matching call fails with that chance, drawn from a generator
+        seeded with ``seed`` (default 0), so a run's sequence of draws is reproducible; ``times`` then
+        bounds the failures (default: unlimited) and ``fired`` counts them.
+        """
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise control_error(400, "fault needs a JSON object with a 'path' (exact or glob)")
         status = spec.get("status")
         drop = spec.get("drop", False) is True
         delay_ms = spec.get("delay_ms", 0)
-        times = spec.get("times", 1)
+        probability = spec.get("probability")
+        seed = spec.get("seed", 0)
+        times = spec.get("times", None if probability is not None else 1)
         if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
             raise control_error(400, "'status' must be an HTTP status code")
-        if not isinstance(delay_ms, int) or delay_ms < 0 or not isinstance(times, int) or times < 1:
+        if not isinstance(delay_ms, int) or delay_ms < 0 or not _optional_count(times):
             raise control_error(400, "'delay_ms' must be an int >= 0 and 'times' an int >= 1")
+        if probability is not None and (
+            isinstance(probability, bool)
+            or not isinstance(probability, int | Decimal)
+            or not 0 < probability <= 1
+        ):
+            raise control_error(400, "'probability' must be a number > 0 and <= 1")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise control_error(400, "'seed' must be an integer")
         if status is None and not drop and delay_ms == 0:
             raise control_error(400, "a fault needs 'status', 'drop': true or 'delay_ms'")
         if status is not None and drop:
@@ -206,9 +228,14 @@ class SimulatorState:
             "delay_ms": delay_ms,
             "times": times,
             "body": spec.get("body"),
+            "probability": probability,
+            "seed": seed if probability is not None else None,
+            "fired": 0,
         }
         with self._lock:
             self.faults.append(fault)
+            if probability is not None:
+                self._fault_rngs[fault["id"]] = random.Random(seed)  # noqa: S311 - chaos, not crypto
             return dict(fault)
 
     def list_faults(self) -> list[JsonDict]:
@@ -220,18 +247,25 @@ class SimulatorState:
         """Disarms every fault."""
         with self._lock:
             self.faults.clear()
+            self._fault_rngs.clear()
 
     def take_fault(self, method: str, path: str) -> JsonDict | None:
-        """The first armed fault matching this call (its count used up by one), or None."""
+        """The first armed fault that fires for this call (its count used up by one), or None."""
         with self._lock:
             for fault in self.faults:
                 if fault["method"] not in (None, method):
                     continue
                 if fault["path"] != path and not fnmatch.fnmatchcase(path, fault["path"]):
                     continue
-                fault["times"] -= 1
-                if fault["times"] <= 0:
-                    self.faults.remove(fault)
+                rng = self._fault_rngs.get(fault["id"])
+                if rng is not None and rng.random() >= fault["probability"]:
+                    continue
+                fault["fired"] += 1
+                if fault["times"] is not None:
+                    fault["times"] -= 1
+                    if fault["times"] <= 0:
+                        self.faults.remove(fault)
+                        self._fault_rngs.pop(fault["id"], None)
                 return dict(fault)
         return None
 
@@ -485,6 +519,12 @@ class SimulatorState:
         with self._lock:
             return self._refund_object(uid)
 
+    def list_refunds(self, status: str | None = None) -> list[JsonDict]:
+        """Every refund (optionally only those in ``status``), oldest first, as Txn-ID refund objects."""
+        with self._lock:
+            found = [self._refund_object(uid) for uid in self.refund_requests]
+        return [r for r in found if status is None or r["status"] == status]
+
     def add_refund(self, order_id: str, body: Any) -> JsonDict:
         """A refund made outside the API: Juspay's dashboard, or an auto-refund of a superseded attempt.
 
@@ -510,15 +550,19 @@ class SimulatorState:
                 raise not_found("Order", order_id)
             if uid in self.refund_requests:
                 raise control_error(409, "unique_request_id already used")
-            txn_ids = {t.txn_id for t in Order.model_validate(order).transactions()}
+            parsed = Order.model_validate(order)
+            txn_ids = {t.txn_id for t in parsed.transactions()}
             if txn_id is not None and txn_id not in txn_ids:
                 raise control_error(400, "txn_id is not a transaction of this order")
+            # Like an API order refund: a split order's refund goes against its one charged transaction.
+            charged = [t for t in parsed.transactions() if t.status in REFUNDABLE_ORDER_STATUSES]
+            against = txn_id or (charged[0].txn_id if parsed.is_split and len(charged) == 1 else None)
             self._add_refund(
                 order,
                 uid,
                 amount,
                 kind="txn" if txn_id else "order",
-                txn_id=txn_id,
+                txn_id=against,
                 refund_type="STANDARD",
                 initiated_by=str(body.get("initiated_by") or "DASHBOARD"),
                 list_txn_id=False,
@@ -687,7 +731,8 @@ class SimulatorState:
 
     # --- Webhooks ----------------------------------------------------------------------------------------
     def webhook_event(self, order_id: str, body: Any) -> JsonDict:
-        """The event Juspay would send for the stored order (``content.order``)."""
+        """The event Juspay would send for the stored order (``content.order``), remembered by its id so it
+        can be delivered again later exactly as built (a snapshot of the order at this moment)."""
         event_name = body.get("event_name") if isinstance(body, dict) else None
         if not isinstance(event_name, str) or not event_name:
             raise control_error(400, 'body must be {"event_name": "..."}')
@@ -695,12 +740,23 @@ class SimulatorState:
             order = self.orders.get(order_id)
             if order is None:
                 raise control_error(404, f"no stored order {order_id!r}")
-            return {
-                "id": f"evt_V2_{uuid.uuid4().hex}",
+            event_id = f"evt_V2_{uuid.uuid4().hex}"
+            event: JsonDict = {
+                "id": event_id,
                 "event_name": event_name,
                 "date_created": now_iso(),
                 "content": {"order": copy.deepcopy(order)},
             }
+            self.events[event_id] = event
+            return copy.deepcopy(event)
+
+    def stored_event(self, event_id: str) -> JsonDict:
+        """A webhook event built earlier, unchanged (same id, same order snapshot)."""
+        with self._lock:
+            event = self.events.get(event_id)
+            if event is None:
+                raise control_error(404, f"no webhook event {event_id!r}")
+            return copy.deepcopy(event)
 
     def record_webhook(self, delivery: JsonDict) -> None:
         """Remembers a delivery (event id, name, attempts) for ``GET /__sim/webhooks``."""
@@ -711,6 +767,10 @@ class SimulatorState:
         """Every webhook delivery so far."""
         with self._lock:
             return copy.deepcopy(self.webhooks)
+
+
+def _optional_count(times: Any) -> bool:
+    return times is None or (isinstance(times, int) and not isinstance(times, bool) and times >= 1)
 
 
 def _duplicate_refund() -> SimError:

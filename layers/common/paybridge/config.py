@@ -49,6 +49,11 @@ class Settings(BaseModel):
     refunds_table: str = ""
     #: Juspay attempts per refund: a FAILURE is retried with a new unique_request_id until this many.
     refund_max_attempts: int = Field(default=3, ge=1, le=9)
+    #: The refund sweep's growing schedule (unscaled seconds): first gap between checks, longest gap.
+    refund_check_first_s: int = Field(default=60, ge=1)
+    refund_check_max_s: int = Field(default=6 * 3600, ge=1)
+    #: Refunds one sweep run checks at most (the rest stay due for the next run).
+    refund_sweep_limit: int = Field(default=100, ge=1, le=1000)
     #: Pending orders followed by the pending-order state machine (pk order_id; task token of the wait).
     pending_orders_table: str = ""
     #: ARN of the pending-order state machine (built from its fixed name: no template cycle).
@@ -103,6 +108,9 @@ class Settings(BaseModel):
             secret_max_age_s=opt_int("SECRET_MAX_AGE_SECONDS", 300),
             refunds_table=e.get("REFUNDS_TABLE", ""),
             refund_max_attempts=opt_int("REFUND_MAX_ATTEMPTS", 3),
+            refund_check_first_s=opt_int("REFUND_CHECK_FIRST_SECONDS", 60),
+            refund_check_max_s=opt_int("REFUND_CHECK_MAX_SECONDS", 6 * 3600),
+            refund_sweep_limit=opt_int("REFUND_SWEEP_LIMIT", 100),
             pending_orders_table=e.get("PENDING_ORDERS_TABLE", ""),
             pending_order_state_machine_arn=e.get("PENDING_ORDER_STATE_MACHINE_ARN", ""),
             pending_order_first_wait_s=opt_int("PENDING_ORDER_FIRST_WAIT_SECONDS", 30),

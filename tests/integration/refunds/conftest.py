@@ -7,10 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from paybridge.bus import EventPublisher
+from paybridge.dal.orders import OrdersRepository
+from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.issue_refund import RefundDependencies
+from paybridge.logic.sweep_refunds import SweepDependencies
+from paybridge.logic.track_refund import TrackDependencies
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack
 from tests.integration.refunds.support import refunds_repository
+from tests.integration.refunds.sweep_support import Clock
 from tests.juspay_helpers import SimControl, make_client
 
 
@@ -44,3 +49,22 @@ def refund_deps(
         publisher=EventPublisher(stack.session.client("events"), stack.output("EventBus")),
         clock=lambda: datetime.now(UTC),
     )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock the test moves by hand."""
+    return Clock()
+
+
+@pytest.fixture
+def sweeper(refund_deps: RefundDependencies, stack: LocalStack, clock: Clock) -> SweepDependencies:
+    """The refund sweep against the stack and the simulator, on the hand-moved clock."""
+    refund_deps.clock = clock
+    dynamodb = stack.session.client("dynamodb")
+    track = TrackDependencies(
+        refunds=refund_deps,
+        orders=OrdersRepository(dynamodb, stack.output("OrdersTable")),
+        wallets=WalletRepository(dynamodb, stack.output("LedgerTable")),
+    )
+    return SweepDependencies(track=track)

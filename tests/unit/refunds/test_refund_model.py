@@ -24,6 +24,7 @@ from paybridge.models.refund import (
     unique_request_id,
 )
 
+NOW = "2024-01-01T00:01:00+00:00"
 JUSPAY_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 
@@ -160,14 +161,14 @@ def test_rejection_is_final_and_keeps_the_id() -> None:
     transition = rejected(record(), "invalid.amount.exceeded")
     assert (transition.status, transition.error_code) == (REJECTED, "invalid.amount.exceeded")
     assert rejected(record(), None).error_code == "rejected"
-    assert next_transition(applied(record(), transition, now="t"), "SUCCESS") is None
+    assert next_transition(applied(record(), transition, now=NOW), "SUCCESS") is None
 
 
 def test_applied_keeps_known_ids_once() -> None:
     current = record(REQUESTED)
     transition = next_transition(current, "PENDING")
     assert transition is not None
-    assert applied(current, transition, now="t").attempt_ids == ("rf-ord_42-1-1",)
+    assert applied(current, transition, now=NOW).attempt_ids == ("rf-ord_42-1-1",)
 
 
 def test_event_detail_has_ids_and_a_string_amount() -> None:

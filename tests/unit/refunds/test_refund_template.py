@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paybridge.dal.refunds import UNIQUE_REQUEST_ID_INDEX
+from paybridge.dal.refunds import OPEN_BY_NEXT_CHECK_INDEX, UNIQUE_REQUEST_ID_INDEX
 from paybridge.logic.track_refund import REFUND_EVENTS
 from paybridge_local.template import load_template
 
@@ -36,6 +36,7 @@ def test_manual_review_and_failure_have_alarms_on_the_metrics_the_code_emits() -
     for alarm, metric in (
         ("RefundManualReviewAlarm", "RefundManualReview"),
         ("RefundFailedAlarm", "RefundFailed"),
+        ("RefundOutcomeUnknownAlarm", "RefundOutcomeUnknown"),
     ):
         props = RESOURCES[alarm]["Properties"]
         assert RESOURCES[alarm]["Type"] == "AWS::CloudWatch::Alarm"
@@ -47,8 +48,16 @@ def test_manual_review_and_failure_have_alarms_on_the_metrics_the_code_emits() -
 def test_refunds_table_is_keyed_as_the_repository_expects() -> None:
     props = RESOURCES["RefundsTable"]["Properties"]
     assert [k["AttributeName"] for k in props["KeySchema"]] == ["order_id", "sk"]
-    [index] = props["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == UNIQUE_REQUEST_ID_INDEX
-    assert index["KeySchema"] == [{"AttributeName": "unique_request_id", "KeyType": "HASH"}]
+    indexes = {index["IndexName"]: index for index in props["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {UNIQUE_REQUEST_ID_INDEX, OPEN_BY_NEXT_CHECK_INDEX}
+    assert indexes[UNIQUE_REQUEST_ID_INDEX]["KeySchema"] == [
+        {"AttributeName": "unique_request_id", "KeyType": "HASH"}
+    ]
+    assert indexes[OPEN_BY_NEXT_CHECK_INDEX]["KeySchema"] == [
+        {"AttributeName": "sweep_key", "KeyType": "HASH"},
+        {"AttributeName": "next_check_at", "KeyType": "RANGE"},
+    ]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert (types["sweep_key"], types["next_check_at"]) == ("S", "N")
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True

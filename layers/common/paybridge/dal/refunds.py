@@ -14,12 +14,20 @@ Every later change is a conditional update on the status and id the writer last 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from paybridge.dal.dynamo import error_code, from_item, to_item
+from paybridge.dal.refund_checks import OPEN_BY_NEXT_CHECK_INDEX, RefundChecks  # noqa: F401 (re-exported)
+from paybridge.dal.refund_items import (
+    REFUND_PREFIX,
+    SWEEP_OPEN,
+    record_from_item,
+    record_to_item,
+    refund_sk,
+)
 from paybridge.errors import ConflictError, UnprocessableError
 from paybridge.models.refund import (
     MAX_SEQ,
@@ -27,22 +35,17 @@ from paybridge.models.refund import (
     RefundRecord,
     Transition,
     applied,
+    epoch_seconds,
     unique_request_id,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-REFUND_PREFIX = "REFUND#"
 KEY_PREFIX = "KEY#"
 UNIQUE_REQUEST_ID_INDEX = "ByUniqueRequestId"
 #: Seq allocation retries when concurrent requests for one order race for the same number.
 _ALLOCATION_TRIES = 5
-
-
-def refund_sk(seq: int) -> str:
-    """Sort key of refund ``seq`` (zero-padded so refunds sort in order)."""
-    return f"{REFUND_PREFIX}{seq:03d}"
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,8 @@ class NewRefund:
     requested_at: str | None = None
 
 
-class RefundsRepository:
-    """Reads and writes the refunds table."""
+class RefundsRepository(RefundChecks):
+    """Reads and writes the refunds table (the sweep's schedule methods come from ``RefundChecks``)."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -151,6 +154,8 @@ class RefundsRepository:
                 customer_id=new.customer_id,
                 requested_at=new.requested_at,
                 attempt_ids=(first_id,),
+                # Due at once: the sweep's next run checks it (and resolves a call whose outcome is lost).
+                next_check_at=epoch_seconds(now),
             )
             pointer = {"order_id": new.order_id, "sk": KEY_PREFIX + new.request_key, "seq": seq}
             try:
@@ -212,6 +217,11 @@ class RefundsRepository:
             else:
                 values[f":{name}"] = value
                 sets.append(f"{name} = :{name}")
+        if after.next_check_at is None:
+            removes += ["sweep_key", "next_check_at"]
+        else:
+            values.update({":open": SWEEP_OPEN, ":next": after.next_check_at, ":checks": after.checks})
+            sets += ["sweep_key = :open", "next_check_at = :next", "checks = :checks"]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             self._client.update_item(
@@ -237,6 +247,29 @@ class RefundsRepository:
             ExpressionAttributeValues=to_item({":status": record.status, ":now": now}),
         )
 
+    def mark_sent(self, record: RefundRecord, *, now: str) -> RefundRecord | None:
+        """Notes, just before the call, that the current attempt is being sent to Juspay.
+
+        From then on a REQUESTED refund with this id has an unknown outcome until Juspay's answer moves it.
+        None if the refund moved on meanwhile (the caller re-reads it).
+        """
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+                UpdateExpression="SET sent_uid = :uid, sent_at = :now",
+                ConditionExpression="#status = :requested AND unique_request_id = :uid",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {":uid": record.unique_request_id, ":now": now, ":requested": REQUESTED}
+                ),
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return replace(record, sent_uid=record.unique_request_id)
+
     def note_error(self, record: RefundRecord, *, code: str, now: str) -> None:
         """Records the last error of a call whose outcome is unknown (for the person reading the table)."""
         self._client.update_item(
@@ -258,63 +291,3 @@ class RefundsRepository:
         )
         items = response.get("Items", [])
         return int(from_item(items[0])["seq"]) if items else 0
-
-
-_OPTIONAL = (
-    "txn_id",
-    "customer_id",
-    "requested_at",
-    "juspay_status",
-    "error_code",
-    "error_message",
-    "announced",
-)
-
-
-def record_to_item(record: RefundRecord) -> dict[str, Any]:
-    """A refund as the table's item (None fields left out: DynamoDB keys cannot be null)."""
-    item: dict[str, Any] = {
-        "order_id": record.order_id,
-        "sk": refund_sk(record.seq),
-        "seq": record.seq,
-        "request_key": record.request_key,
-        "kind": record.kind,
-        "amount_minor": record.amount_minor,
-        "currency": record.currency,
-        "reason": record.reason,
-        "source": record.source,
-        "status": record.status,
-        "attempt": record.attempt,
-        "unique_request_id": record.unique_request_id,
-        "attempt_ids": list(record.attempt_ids),
-        "max_attempts": record.max_attempts,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-    }
-    for name in _OPTIONAL:
-        value = getattr(record, name)
-        if value is not None:
-            item[name] = value
-    return item
-
-
-def record_from_item(item: dict[str, Any]) -> RefundRecord:
-    """The table's item as a ``RefundRecord`` (numbers come back as ``Decimal``)."""
-    return RefundRecord(
-        order_id=item["order_id"],
-        seq=int(item["seq"]),
-        request_key=item["request_key"],
-        kind=item["kind"],
-        amount_minor=int(item["amount_minor"]),
-        currency=item["currency"],
-        reason=item["reason"],
-        source=item["source"],
-        status=item["status"],
-        attempt=int(item["attempt"]),
-        unique_request_id=item["unique_request_id"],
-        max_attempts=int(item["max_attempts"]),
-        created_at=item["created_at"],
-        updated_at=item["updated_at"],
-        attempt_ids=tuple(item.get("attempt_ids") or ()),
-        **{name: item.get(name) for name in _OPTIONAL},
-    )

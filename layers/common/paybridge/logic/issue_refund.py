@@ -2,78 +2,62 @@
 
 1. The refund and its first ``unique_request_id`` are stored (REQUESTED) before Juspay is called, keyed by
    the request's idempotency key: a second delivery of the same request finds the same refund.
-2. Juspay is called with the stored id. An unknown outcome (timeout, dropped connection, 5xx, 429, after the
-   client's own retries) is raised: the caller's retry (Lambda's async retry, or a redrive from the
-   dead-letter queue) calls again with the *same* id, which Juspay never applies twice.
+2. Juspay is called with the stored id (``paybridge.logic.refund_engine``). An unknown outcome (timeout,
+   dropped connection, 5xx, 429, after the client's own retries) is raised: the caller's retry (Lambda's
+   async retry, a redrive from the dead-letter queue, or the refund sweep) first reads Order Status, and
+   calls again with the *same* id, which Juspay never applies twice, only when Juspay does not list it.
 3. Juspay's verdict moves the refund (``paybridge.models.refund.next_transition``): PENDING / SUCCESS /
    MANUAL_REVIEW are recorded; FAILURE starts the next attempt with a *new* id, up to ``max_attempts``,
-   then FAILED; a 4xx refusal is REJECTED (the same request would be refused again).
+   then FAILED; a 4xx refusal of a first call is REJECTED (the same request would be refused again), of a
+   repeated call it leaves the outcome unknown.
 4. Each status reached is announced once on the bus (RefundIssued, RefundSucceeded, RefundFailed,
    RefundManualReview), with a metric of the same name; MANUAL_REVIEW has an alarm on its metric.
 
-Every change is a conditional update on the state the writer read, so this module and ``track_refund``
-(webhooks) can work on the same refund at once without ever starting two attempts.
+Every change is a conditional update on the state the writer read, so this module, ``track_refund``
+(webhooks) and ``sweep_refunds`` can work on the same refund at once without ever starting two attempts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from paybridge.bus import SOURCE_PAYBRIDGE, EventPublisher
-from paybridge.dal.refunds import NewRefund, RefundsRepository
-from paybridge.errors import (
-    BadRequestError,
-    ConflictError,
-    JuspayBadRequestError,
-    JuspayError,
-    JuspayNotFoundError,
-    UnprocessableError,
+from paybridge.dal.refunds import NewRefund
+from paybridge.errors import BadRequestError, ConflictError, UnprocessableError
+from paybridge.logic.refund_engine import (
+    KIND_ORDER,
+    KIND_TXN,
+    RefundDependencies,
+    advance,
+    announce,
+    drive,
+    follow,
 )
-from paybridge.juspay.client import JuspayClient
-from paybridge.models.juspay import Refund
-from paybridge.models.money import from_minor, to_minor
-from paybridge.models.refund import (
-    DEFAULT_MAX_ATTEMPTS,
-    EVENT_FOR_STATUS,
-    MANUAL_REVIEW,
-    REJECTED,
-    REQUESTED,
-    RefundRecord,
-    RefundRequestedDetail,
-    Transition,
-    next_transition,
-    rejected,
-)
+from paybridge.models.money import to_minor
+from paybridge.models.refund import REJECTED, RefundRecord, RefundRequestedDetail
 from paybridge.observability import MetricUnit, logger, metrics
 
-#: Txn-ID refund (``POST /refunds``) or order refund (``POST /orders/{id}/refunds``).
-KIND_TXN = "txn"
-KIND_ORDER = "order"
+# The engine's names stay importable from here, where they used to live.
+__all__ = [
+    "KIND_ORDER",
+    "KIND_TXN",
+    "RefundDependencies",
+    "RefundOutcome",
+    "advance",
+    "announce",
+    "drive",
+    "follow",
+    "handle_refund_requested",
+    "issue",
+    "request_refund",
+]
+
 SOURCE_EVENT = "event"
 SOURCE_API = "api"
-#: Juspay's error code for a ``unique_request_id`` it has seen before.
-DUPLICATE_CALL = "duplicate.call"
-
-
-@dataclass
-class RefundDependencies:
-    """Everything the refund logic touches, passed in by the handler (or a test)."""
-
-    repository: RefundsRepository
-    juspay: JuspayClient
-    publisher: EventPublisher
-    clock: Callable[[], datetime]
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-
-    def now(self) -> str:
-        """The clock's time as the table stores it (ISO-8601)."""
-        return self.clock().isoformat()
 
 
 @dataclass(frozen=True)
@@ -196,126 +180,6 @@ def issue(new: NewRefund, deps: RefundDependencies) -> RefundOutcome:
         metrics.add_metric(name="RefundRequestRepeated", unit=MetricUnit.Count, value=1)
     record = drive(record, deps)
     return RefundOutcome.of(record, created=created)
-
-
-# ---- the engine (shared with track_refund) -----------------------------------------------------------------
-def drive(record: RefundRecord, deps: RefundDependencies) -> RefundRecord:
-    """Calls Juspay for the refund's current attempt while it is REQUESTED, then announces where it got.
-
-    Bounded: every pass either leaves REQUESTED or moves to a higher attempt, and attempts are capped.
-    """
-    for _ in range(record.max_attempts + 1):
-        if record.status != REQUESTED:
-            break
-        transition = _ask_juspay(record, deps)
-        record = advance(record, transition, deps)
-    announce(record, deps)
-    return record
-
-
-def follow(
-    record: RefundRecord, juspay_status: str, deps: RefundDependencies, *, error_code: str | None = None
-) -> RefundRecord:
-    """Applies a status Juspay reported for the refund's current attempt (from Get Order Status).
-
-    A FAILURE with attempts left starts the next attempt at once (new id, stored first, then called).
-    """
-    transition = next_transition(record, juspay_status, error_code=error_code)
-    if transition is not None:
-        record = advance(record, transition, deps)
-    return drive(record, deps)
-
-
-def advance(record: RefundRecord, transition: Transition, deps: RefundDependencies) -> RefundRecord:
-    """Writes ``transition`` if nobody moved the refund meanwhile; otherwise carries on from their write."""
-    after = deps.repository.apply(record, transition, now=deps.now())
-    if after is None:
-        current = deps.repository.get(record.order_id, record.seq)
-        if current is None:  # pragma: no cover - refunds are never deleted
-            raise ConflictError("refund disappeared while being updated")
-        logger.info("refund moved by another writer", extra={"refund_status": current.status})
-        return current
-    logger.info(
-        "refund status changed",
-        extra={
-            "from_status": record.status,
-            "refund_status": after.status,
-            "unique_request_id": after.unique_request_id,
-            "attempt": after.attempt,
-            "juspay_status": after.juspay_status,
-        },
-    )
-    if transition.is_retry:
-        metrics.add_metric(name="RefundAttemptFailed", unit=MetricUnit.Count, value=1)
-    if after.status == MANUAL_REVIEW:
-        # Ids only: a person finds everything else in the refunds table and Juspay's dashboard.
-        logger.warning(
-            "refund needs manual review",
-            extra={"unique_request_id": after.unique_request_id, "attempt_ids": list(after.attempt_ids)},
-        )
-    return after
-
-
-def announce(record: RefundRecord, deps: RefundDependencies) -> None:
-    """Publishes the event of the refund's status unless it already was (a failed publish is retried by
-    whoever next touches the refund, so the event is at least once)."""
-    event = EVENT_FOR_STATUS.get(record.status)
-    if event is None or record.announced == record.status:
-        return
-    deps.publisher.publish(SOURCE_PAYBRIDGE, event, record.event_detail())
-    metrics.add_metric(name=event, unit=MetricUnit.Count, value=1)
-    deps.repository.mark_announced(record, now=deps.now())
-
-
-# ---- Juspay ----------------------------------------------------------------------------------------------
-def _ask_juspay(record: RefundRecord, deps: RefundDependencies) -> Transition:
-    """Calls Juspay for the current attempt and turns its answer into the transition it causes."""
-    amount = from_minor(record.amount_minor, record.currency)
-    try:
-        if record.kind == KIND_TXN and record.txn_id:
-            refund = deps.juspay.refund_txn(
-                record.txn_id,
-                unique_request_id=record.unique_request_id,
-                amount=amount,
-                customer_id=record.customer_id,
-                order_id=record.order_id,
-            )
-            status, code = refund.status, refund.error_code
-        else:
-            order = deps.juspay.refund_order(
-                record.order_id,
-                unique_request_id=record.unique_request_id,
-                amount=amount,
-                customer_id=record.customer_id,
-            )
-            status, code = _status_in_order(order.find_refund(record.unique_request_id))
-    except JuspayBadRequestError as exc:
-        if exc.error_code != DUPLICATE_CALL:
-            return rejected(record, exc.error_code, exc.error_message)
-        # Juspay already has this id: read what became of it instead of guessing.
-        order = deps.juspay.get_order_status(record.order_id, customer_id=record.customer_id)
-        status, code = _status_in_order(order.find_refund(record.unique_request_id))
-    except JuspayNotFoundError:
-        return rejected(record, "not_found", "Juspay does not know this order or transaction")
-    except JuspayError as exc:
-        # Unknown outcome (or a configuration problem): the record keeps its id for the retry.
-        deps.repository.note_error(record, code=exc.code, now=deps.now())
-        logger.warning(
-            "refund call outcome unknown; will retry with the same id",
-            extra={"unique_request_id": record.unique_request_id, "error": exc.code},
-        )
-        raise
-    transition = next_transition(record, status, error_code=code)
-    if transition is None:  # pragma: no cover - a REQUESTED refund moves on every answer
-        raise JuspayError("Juspay's answer does not move the refund", details={"operation": "refund"})
-    return transition
-
-
-def _status_in_order(found: Refund | None) -> tuple[str, str | None]:
-    if found is None:
-        # The answer does not list our refund: nothing is known, so retry with the same id later.
-        raise JuspayError("Juspay's answer does not list the refund", details={"operation": "refund"})
-    return found.status, found.error_code
 
 
 def _check_same_request(record: RefundRecord, new: NewRefund) -> None:

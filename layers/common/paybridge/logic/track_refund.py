@@ -2,9 +2,10 @@
 share back once Juspay has refunded the order.
 
 A webhook is only a hint: the order is read again with Get Order Status, and each of our open refunds is
-moved by what ``refunds[]`` says about its *current* ``unique_request_id`` (``issue_refund.follow``: a
-FAILURE with attempts left starts the next attempt with a new id at once). A REQUESTED refund Juspay does
-not list yet is sent again with its stored id (an earlier call's outcome was unknown), never a new one.
+moved by what ``refunds[]`` says about its *current* ``unique_request_id`` (``follow_order_refunds``, which
+the refund sweep uses too: a FAILURE with attempts left starts the next attempt with a new id at once). A
+REQUESTED refund Juspay does not list yet is sent again with its stored id (an earlier call's outcome was
+unknown), never a new one.
 
 Credit-back: on ORDER_REFUNDED / AUTO_REFUND_SUCCEEDED the order's Order Status goes to
 ``wallet_share.credit_back_wallet_share`` with its settlement record: the share goes back only when the
@@ -14,13 +15,13 @@ status (REFUNDED or REVIEW, no debit), so a settlement delayed behind the refund
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.wallets import WalletRepository
-from paybridge.logic.issue_refund import RefundDependencies, drive, follow
+from paybridge.logic.refund_engine import RefundDependencies, drive, follow
 from paybridge.logic.settle_order import SettleDependencies
 from paybridge.logic.wallet_share import (
     NOT_FULLY_REFUNDED,
@@ -28,6 +29,7 @@ from paybridge.logic.wallet_share import (
     credit_back_wallet_share,
     may_owe_credit_back,
 )
+from paybridge.models.juspay import Order
 from paybridge.models.refund import REQUESTED, RefundRecord
 from paybridge.observability import MetricUnit, logger, metrics
 
@@ -51,6 +53,8 @@ __all__ = [
     "REFUND_EVENTS",
     "TrackDependencies",
     "TrackResult",
+    "credit_back_if_refunded",
+    "follow_order_refunds",
     "track_refund",
 ]
 
@@ -97,20 +101,43 @@ def track_refund(event_name: str, detail: Mapping[str, Any], deps: TrackDependen
         order_id, customer_id=_customer_of(order_id, detail, records, deps)
     )
 
-    after: dict[int, RefundRecord] = {r.seq: r for r in records}
-    for record in open_records:
-        entry = order.find_refund(record.unique_request_id)
-        if entry is not None:
-            after[record.seq] = follow(record, entry.status, deps.refunds, error_code=entry.error_code)
-        elif record.status == REQUESTED:
-            # Juspay has not got this attempt: an earlier call's outcome was unknown. Same id again.
-            after[record.seq] = drive(record, deps.refunds)
+    after = follow_order_refunds(order, records, deps.refunds)
     wallet = None
     if owed:
         wallet = credit_back_wallet_share(settlement, order, _settle_deps(deps)).status
     elif credit_back:
         wallet = NOT_SETTLED
     return TrackResult(order_id, event_name, [_summary(r) for r in after.values()], wallet)
+
+
+def follow_order_refunds(
+    order: Order, records: Sequence[RefundRecord], deps: RefundDependencies
+) -> dict[int, RefundRecord]:
+    """Moves each open refund of the order by what this Order Status says about its current id; answers
+    every refund (by seq) afterwards. The one way refunds follow Juspay: webhooks and the sweep use it.
+
+    A REQUESTED refund Juspay does not list has not been applied: it is sent again with its stored id.
+    """
+    after: dict[int, RefundRecord] = {r.seq: r for r in records}
+    for record in records:
+        if not record.is_open:
+            continue
+        entry = order.find_refund(record.unique_request_id)
+        if entry is not None:
+            after[record.seq] = follow(record, entry.status, deps, error_code=entry.error_code)
+        elif record.status == REQUESTED:
+            after[record.seq] = drive(record, deps, not_listed=True)
+    return after
+
+
+def credit_back_if_refunded(order_id: str, order: Order, deps: TrackDependencies) -> str:
+    """The wallet-share credit-back for an order one of whose refunds Juspay reports SUCCESS with no webhook
+    (the sweep): the webhook path's rules and code (``wallet_share.credit_back_wallet_share``).
+    NOT_SETTLED when the order has no share that a refund can concern."""
+    record = deps.orders.get(order_id)
+    if not may_owe_credit_back(record):
+        return NOT_SETTLED
+    return credit_back_wallet_share(record, order, _settle_deps(deps)).status
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ States (``RefundRecord.status``)::
 
 SUCCESS, FAILED and REJECTED are final. MANUAL_REVIEW waits for a person (or Juspay's later verdict) and
 is never retried automatically.
+
+While a refund is open it also carries when it is next checked with Get Order Status (``next_check_at``,
+epoch seconds; ``paybridge.logic.sweep_refunds``): a new refund or a new attempt is due at once, the sweep
+spaces the following checks out, and a final refund leaves the schedule (and its index).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -122,6 +127,18 @@ class RefundRecord:
     error_message: str | None = None
     #: The last status whose domain event was published (an event lost to a failed publish is re-sent).
     announced: str | None = None
+    #: The id of the last refund call made (set just before the call). Equal to ``unique_request_id`` on
+    #: a REQUESTED refund: that call's outcome is unknown, so Order Status is asked before calling again.
+    sent_uid: str | None = None
+    #: Order Status checks made by the sweep since the current attempt began (drives its backoff).
+    checks: int = 0
+    #: When the sweep next checks this open refund (epoch seconds); None once final.
+    next_check_at: int | None = None
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when a call for the current attempt was made and nothing Juspay said has moved it since."""
+        return self.status == REQUESTED and self.sent_uid == self.unique_request_id
 
     @property
     def amount(self) -> str:
@@ -221,11 +238,26 @@ def rejected(record: RefundRecord, error_code: str | None, error_message: str | 
     return replace(transition, error_message=error_message)
 
 
+def epoch_seconds(timestamp: str) -> int:
+    """An ISO-8601 time (as the table stores ``updated_at``) in whole epoch seconds."""
+    return int(datetime.fromisoformat(timestamp).timestamp())
+
+
 def applied(record: RefundRecord, transition: Transition, *, now: str) -> RefundRecord:
-    """``record`` after ``transition`` (what the conditional update writes)."""
+    """``record`` after ``transition`` (what the conditional update writes).
+
+    The check schedule: a final refund leaves it; a new attempt (new id) is due at once with its backoff
+    reset; anything else keeps its place (an open refund without one, written before the schedule existed,
+    becomes due).
+    """
     ids = record.attempt_ids
     if transition.unique_request_id not in ids:
         ids = (*ids, transition.unique_request_id)
+    checks, next_check_at = record.checks, record.next_check_at
+    if transition.status in FINAL_STATUSES:
+        next_check_at = None
+    elif transition.unique_request_id != record.unique_request_id or next_check_at is None:
+        checks, next_check_at = 0, epoch_seconds(now)
     return replace(
         record,
         status=transition.status,
@@ -236,6 +268,8 @@ def applied(record: RefundRecord, transition: Transition, *, now: str) -> Refund
         error_code=transition.error_code,
         error_message=transition.error_message,
         updated_at=now,
+        checks=checks,
+        next_check_at=next_check_at,
     )
 
 
