@@ -22,7 +22,7 @@ SAM    := $(SAM_VENV)/bin/sam
 # sam build validates that the runtime's interpreter is on PATH.
 SAM_PATH := $(dir $(PY313)):$(PATH)
 
-.PHONY: help venv local test lint unit build deploy clean bench openapi soak
+.PHONY: help venv local test lint unit build deploy clean bench openapi soak reconcile
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -65,6 +65,10 @@ build: $(SAM_VENV)/.stamp ## sam build (arm64, python3.13)
 
 deploy: build ## sam deploy --config-env $(ENV) (ENV=dev|prod)
 	$(SAM) deploy --config-env $(or $(ENV),dev)
+
+reconcile: $(VENV)/.stamp ## reconcile orders with Juspay now: the local stack, or STACK=paybridge-dev; HOURS=n or SINCE=/UNTIL=
+	$(PY) -m paybridge_ops reconcile $(if $(STACK),--stack $(STACK)) $(if $(HOURS),--hours $(HOURS)) \
+		$(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 openapi: $(VENV)/.stamp ## regenerate docs/openapi.json from the handlers and template.yaml
 	$(PY) -m paybridge_local.openapi

@@ -20,11 +20,17 @@ REGION = "ap-south-1"
 def create_table(client: Any, name: str, logical_id: str) -> None:
     """Creates ``name`` with the key schema the template gives ``logical_id``."""
     props = load_template()["Resources"][logical_id]["Properties"]
+    indexes = (
+        {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]}
+        if "GlobalSecondaryIndexes" in props
+        else {}
+    )
     client.create_table(
         TableName=name,
         KeySchema=props["KeySchema"],
         AttributeDefinitions=props["AttributeDefinitions"],
         BillingMode="PAY_PER_REQUEST",
+        **indexes,
     )
 
 

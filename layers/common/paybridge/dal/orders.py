@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
+from paybridge.dal.touched import TOUCH_SET, touched_values
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -144,6 +145,7 @@ class OrdersRepository:
             ":received": OrderStatus.RECEIVED.value,
             ":now": now.isoformat(),
             ":zero": 0,
+            **touched_values(now),  # reconciliation finds the order even if Juspay was down (ByTouchedHour)
         }
         sets = [
             "#status = if_not_exists(#status, :received)",
@@ -151,6 +153,7 @@ class OrdersRepository:
             "updated_at = if_not_exists(updated_at, :now)",
             "version = if_not_exists(version, :zero)",
             "last_event_at = :now",
+            TOUCH_SET,
         ]
         for name, value in (("last_event_id", event_id), ("customer_id", customer_id)):
             if value:
@@ -278,10 +281,12 @@ class OrdersRepository:
             ":settled": OrderStatus.SETTLED.value,
             ":cancelled": OrderStatus.CANCELLED.value,
             ":refunded": OrderStatus.REFUNDED.value,
+            **touched_values(now),
         }
         sets = [
             "#status = :status",
             "updated_at = :now",
+            TOUCH_SET,
             "created_at = if_not_exists(created_at, :now)",
             "version = if_not_exists(version, :zero) + :one",
         ]

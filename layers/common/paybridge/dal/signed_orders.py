@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from paybridge.dal.dynamo import to_item, update_if
 from paybridge.dal.orders import FINAL_STATUSES
+from paybridge.dal.touched import TOUCH_SET, touched_values
 from paybridge.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class SignedOrdersRepository:
                 " signed_merchant_key_id = :key, signed_at = :at,"
                 " first_signed_at = if_not_exists(first_signed_at, :at)"
                 + (", order_expires_at = :expires" if order.expires_at else "")
+                # An order signed and never heard of again is still reconciled (ByTouchedHour).
+                + f", {TOUCH_SET}"
             ),
             condition=(
                 "attribute_not_exists(signed_amount_minor) OR (signed_amount_minor = :amount"
@@ -58,6 +61,7 @@ class SignedOrdersRepository:
                 ":key": order.merchant_key_id,
                 ":at": order.signed_at.isoformat(),
                 **({":expires": order.expires_at.isoformat()} if order.expires_at else {}),
+                **touched_values(order.signed_at),
             },
         )
         if not recorded:

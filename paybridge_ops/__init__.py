@@ -1,0 +1,1 @@
+"""Operator commands that work against the local stack (``.local/outputs.json``) and against AWS."""
