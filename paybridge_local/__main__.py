@@ -50,7 +50,10 @@ def write_outputs(path: Path, stack: LocalStack, settings: LocalSettings, urls: 
         ],
         "not_emulated": stack.provisioned.skipped,
     }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    # Written aside, then renamed: whoever waits for the file (a script, a test) never reads half of it.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
 def _signing_key(stack: LocalStack) -> str:
