@@ -10,7 +10,9 @@ makes ``put_events`` fail. This module patches three moto methods so that:
 It also serialises moto's DynamoDB item operations behind one lock: moto's ``transact_write_items`` is not
 atomic across threads (it checks and writes item by item, and a cancelled transaction restores a deep copy
 of the whole table, erasing any write another thread made meanwhile). Handlers run on a worker pool here,
-so without the lock concurrent conditional writes would see races DynamoDB itself never has.
+so without the lock concurrent conditional writes would see races DynamoDB itself never has. For the same
+reason it serialises ``StartExecution``: moto checks a name and then adds the execution, so two concurrent
+starts with one name could both start, where Step Functions lets exactly one win.
 
 Everything else is left to moto. ``install`` and ``uninstall`` are idempotent and restore the originals.
 """
@@ -30,6 +32,8 @@ from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimes
 from moto.dynamodb.models import DynamoDBBackend
 from moto.events.models import Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
+from moto.stepfunctions.models import StepFunctionBackend
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from paybridge_local.lambdas import FunctionError, LambdaRuntime, dumps_payload
@@ -48,12 +52,15 @@ _DYNAMODB_LOCKED = (
     "transact_write_items",
 )
 _dynamodb_lock = threading.RLock()
+#: Step Functions backends whose ``start_execution`` runs one at a time (a name is unique atomically).
+_STEPFUNCTIONS_BACKENDS = (StepFunctionBackend, StepFunctionsParserBackend)
+_stepfunctions_lock = threading.RLock()
 
 
-def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+def _locked(method: Callable[..., Any], lock: threading.RLock = _dynamodb_lock) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _dynamodb_lock:
+        with lock:
             return method(*args, **kwargs)
 
     return wrapper
@@ -74,6 +81,12 @@ def install(runtime: LambdaRuntime) -> None:
     for name in _DYNAMODB_LOCKED:
         _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
+    for backend in _STEPFUNCTIONS_BACKENDS:
+        # Each class's own method (the parser backend overrides the base one), wrapped once.
+        _originals[f"stepfunctions.{backend.__name__}"] = backend.__dict__["start_execution"]
+        backend.start_execution = _locked(  # type: ignore[method-assign]
+            backend.__dict__["start_execution"], _stepfunctions_lock
+        )
 
 
 def uninstall() -> None:
@@ -85,6 +98,10 @@ def uninstall() -> None:
         LambdaSimpleBackend.invoke = _originals.pop("invoke_simple")  # type: ignore[method-assign]
         for name in _DYNAMODB_LOCKED:
             setattr(DynamoDBBackend, name, _originals.pop(f"dynamodb.{name}"))
+        for backend in _STEPFUNCTIONS_BACKENDS:
+            backend.start_execution = _originals.pop(  # type: ignore[method-assign]
+                f"stepfunctions.{backend.__name__}"
+            )
     _runtime = None
 
 

@@ -226,3 +226,39 @@ def test_api_gateway_routes_path_parameters_and_checks_iam(aws: dict[str, Any]) 
     unsigned = http(gateway, "POST", "/private/a/b", body="{}")
     assert unsigned.status_code == 403
     assert received(aws) == []
+
+
+def test_concurrent_starts_with_one_name_let_exactly_one_win(aws: dict[str, Any]) -> None:
+    # Step Functions makes an execution name unique atomically; moto checks, then adds, so without the
+    # routing's lock two threads could both start "the same" execution.
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name="once",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/r",
+    )["stateMachineArn"]
+    barrier = threading.Barrier(8)
+
+    def start(i: int) -> str:
+        barrier.wait()
+        try:
+            sfn.start_execution(stateMachineArn=machine, name="one", input=json.dumps({"i": i}))
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return "exists"
+        return "started"
+
+    threads_results: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        outcome = start(i)
+        with lock:
+            threads_results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(threads_results) == ["exists"] * 7 + ["started"]
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
