@@ -77,5 +77,7 @@ def test_simulator_delivers_webhooks_to_the_local_api(local: dict[str, Any]) -> 
 def test_ctrl_c_stops_cleanly(local: dict[str, Any]) -> None:
     process: subprocess.Popen[bytes] = local["process"]
     process.send_signal(signal.SIGINT)
-    assert process.wait(20) == 0
+    # A clean stop lets the handler that is running finish (a function's Timeout is 15 s, and a Juspay call
+    # inside it may be retrying), so the bound is the timeout plus the stop's own work on a loaded machine.
+    assert process.wait(60) == 0
     assert "stopped" in local["log"].read_text()
