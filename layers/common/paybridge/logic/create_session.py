@@ -60,17 +60,7 @@ def session_payload(request: ProcessRequest, *, client_id: str, offer: WalletOff
         "payment_page_client_id": client_id,
         "action": "paymentPage",
     }
-    optional = {
-        "customer_email": request.customer_email,
-        "customer_phone": request.customer_phone,
-        "first_name": request.first_name,
-        "last_name": request.last_name,
-        "return_url": request.return_url,
-        "description": request.description,
-    }
-    payload.update({key: value for key, value in optional.items() if value is not None})
-    payload.update(request.udfs())
-    payload.update({f"metadata.{key}": value for key, value in (request.metadata or {}).items()})
+    payload.update(request.optional_order_fields())
     if offer is not None:
         payload[MERCHANT_CONTAINER_LIST_KEY] = merchant_container_list_json([offer])
     return payload

@@ -231,17 +231,7 @@ def build_process_payload(
         "customer_id": request.customer_id,
         "currency": request.currency,
     }
-    optional = {
-        "customer_email": request.customer_email,
-        "customer_phone": request.customer_phone,
-        "first_name": request.first_name,
-        "last_name": request.last_name,
-        "return_url": request.return_url,
-        "description": request.description,
-    }
-    details.update({key: value for key, value in optional.items() if value is not None})
-    details.update(request.udfs())
-    details.update({f"metadata.{key}": value for key, value in (request.metadata or {}).items()})
+    details.update(request.optional_order_fields())
     if wallet_offer is not None:
         details[MERCHANT_CONTAINER_LIST_KEY] = merchant_container_list_json([wallet_offer])
     order_details = _serialise(details)

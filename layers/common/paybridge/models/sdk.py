@@ -160,6 +160,22 @@ class ProcessRequest(ApiRequest):
         """The amount in integer minor units of :attr:`currency`."""
         return to_minor(self.amount, self.currency)
 
+    def optional_order_fields(self) -> dict[str, str]:
+        """The optional order fields that were given, as Juspay names them: contact and return details,
+        ``udf1`` .. ``udf10``, then ``metadata.*``. Signing and the Session API send the same set."""
+        given = {
+            "customer_email": self.customer_email,
+            "customer_phone": self.customer_phone,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "return_url": self.return_url,
+            "description": self.description,
+        }
+        fields = {key: value for key, value in given.items() if value is not None}
+        fields.update(self.udfs())
+        fields.update({f"metadata.{key}": value for key, value in (self.metadata or {}).items()})
+        return fields
+
     def udfs(self) -> dict[str, str]:
         """The user-defined fields that were given, in order ``udf1`` .. ``udf10``."""
         values = (
