@@ -27,11 +27,12 @@ SAM_PATH := $(dir $(PY313)):$(PATH)
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-$(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
+$(VENV)/.stamp: requirements-dev.txt requirements-nodeps.txt layers/common/requirements.txt
 	@echo "venv: $(PY313)"
 	$(PY313) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -r requirements-nodeps.txt
 	@# The layer's package and the local stack import from the checkout, as the Lambda layer would provide them.
 	printf '%s\n' "$(CURDIR)/layers/common" "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/paybridge-checkout.pth"
 	touch $@

@@ -1,7 +1,8 @@
 """``make local``: the whole system on this machine, no AWS account, no Docker.
 
 * emulated AWS (moto server) on 127.0.0.1:$LOCAL_AWS_PORT (5055), every resource built from template.yaml;
-* the API on 127.0.0.1:$LOCAL_API_PORT (3000), proxying to the real handlers in-process;
+* the API on 127.0.0.1:$LOCAL_API_PORT (3000), proxying to the real handlers, each function in its own
+  worker processes (paybridge_local/workers.py);
 * the Juspay simulator on 127.0.0.1:$LOCAL_JUSPAY_PORT (4010), delivering webhooks to the local API.
 
 Writes .local/outputs.json and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
@@ -88,7 +89,9 @@ def main() -> int:
     config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
     requests.post(f"{aws_url}/moto-api/config", json=config, timeout=10).raise_for_status()
 
-    stack = build_stack(boto3.session.Session(region_name=settings.region), settings, run_schedules=True)
+    stack = build_stack(
+        boto3.session.Session(region_name=settings.region), settings, run_schedules=True, aws_endpoint=aws_url
+    )
     api_url = f"http://127.0.0.1:{settings.api_port}"
     gateway = LocalApiGateway(
         stack.provisioned.routes,

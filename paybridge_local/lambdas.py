@@ -1,61 +1,46 @@
-"""Runs the real Lambda handlers in this process, as the Lambda service would call them.
+"""Runs the real Lambda handlers as the Lambda service would call them: here in-process, or in workers.
 
 Synchronous invocations return the handler's result or Lambda's error payload (``errorType`` is the
 exception's class name, which Step Functions matches in Retry/Catch). Asynchronous invocations (EventBridge
-targets) run on a worker pool with Lambda's retry behaviour, then go to the target's dead-letter queue.
+targets, schedules, ``InvocationType=Event``) run on a thread pool with Lambda's retry behaviour: two more
+attempts (or the function's ``EventInvokeConfig.MaximumRetryAttempts``), the first after ``retry_delays_s[0]``
+and the second after ``retry_delays_s[1]`` (Lambda waits about one and two minutes), none once the event is
+older than ``MaximumEventAgeInSeconds``; then the function's on-failure destination or dead-letter queue, if
+the template gives it one (an EventBridge target's own DLQ only gets what EventBridge could not deliver).
 
-This process is one execution environment shared by every function, and a Lambda execution environment
-serves one request at a time. Powertools keeps per-environment state (Metrics' metric set is shared by every
-``Metrics`` instance, Logger's keys, the Event Handler's current event), so handlers here run one at a time
-too: callers on many threads queue for the handler lock. No handler waits on another handler (EventBridge
-targets and state machine tasks run on other threads), so the lock cannot deadlock. Races between
-concurrent requests are DynamoDB's to settle, and tests drive those through the logic functions on threads.
+``LambdaRuntime`` itself runs every handler in this process: that is the in-process test stack's mode
+(tests/conftest.py), whose emulated AWS (moto's ``mock_aws``) exists only inside this process, so a worker
+process could not reach it. This process is then one execution environment shared by every function, and a
+Lambda execution environment serves one request at a time. Powertools keeps per-environment state
+(Metrics' metric set, Logger's keys, the Event Handler's current event), so handlers run one at a time:
+callers queue for the handler lock, there is no timeout, and every function's variables share
+``os.environ``. The real local stack (``python -m paybridge_local``) uses ``WorkerRuntime``
+(paybridge_local/workers.py) instead: a process per execution environment, as on Lambda.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from paybridge_local.provision import FunctionSpec, Provisioned
 from paybridge_local.template import ROOT
+from paybridge_local.worker import LambdaContext, dumps_payload, error_payload
+
+__all__ = ["FunctionError", "LambdaContext", "LambdaRuntime", "RuntimeClosedError", "dumps_payload"]
 
 LAYER_DIR = ROOT / "layers" / "common"
-#: Lambda retries a failed asynchronous invocation twice.
-ASYNC_ATTEMPTS = 3
-
-
-@dataclass
-class LambdaContext:
-    """The parts of Lambda's context object the handlers (and Powertools) use."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    timeout_s: int
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before this invocation's timeout."""
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+#: Lambda's waits before the first and the second retry of a failed asynchronous invocation.
+LAMBDA_RETRY_DELAYS_S = (60.0, 120.0)
 
 
 class FunctionError(Exception):
@@ -70,32 +55,28 @@ class RuntimeClosedError(Exception):
     """An invocation reached a runtime whose stack has closed (e.g. from a stopped execution's thread)."""
 
 
-def environment_for(functions: dict[str, FunctionSpec]) -> dict[str, str]:
-    """The one process environment that serves every function.
-
-    Handlers share this process, so their variables must agree; a conflict is an error, not a silent pick.
-    """
-    merged: dict[str, str] = {}
-    for spec in functions.values():
-        for key, value in spec.environment.items():
-            if merged.get(key, value) != value:
-                raise ValueError(f"functions disagree on environment variable {key}")
-            merged[key] = value
-    return merged
-
-
 class LambdaRuntime:
     """Loads each function's module once and invokes its handler."""
 
-    def __init__(self, provisioned: Provisioned, *, on_dead_letter: Callable[[str, dict[str, Any]], None]):
+    def __init__(
+        self,
+        provisioned: Provisioned,
+        *,
+        on_dead_letter: Callable[[str, dict[str, Any]], None],
+        retry_delays_s: tuple[float, ...] = LAMBDA_RETRY_DELAYS_S,
+    ):
         self.provisioned = provisioned
         self._on_dead_letter = on_dead_letter
+        self._retry_delays_s = retry_delays_s
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
         self._environment = threading.Lock()
         self._environment_thread: int | None = None
         self._closed = False
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self._closing = threading.Event()  # wakes retries waiting out their delay when the stack closes
+        # Lambda queues asynchronous events per function; a thread waiting on a slow handler must not hold
+        # up another function's events, so the pool is wide (the handlers' own concurrency is capped).
+        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="lambda-async")
         self._pending: set[Future[None]] = set()
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
@@ -135,13 +116,7 @@ class LambdaRuntime:
             try:
                 return handler(event, context)
             except Exception as exc:
-                raise FunctionError(
-                    {
-                        "errorType": type(exc).__name__,
-                        "errorMessage": str(exc),
-                        "stackTrace": traceback.format_exception(exc)[-3:],
-                    }
-                ) from exc
+                raise FunctionError(error_payload(exc)) from exc
 
     @contextlib.contextmanager
     def _environment_held(self, spec: FunctionSpec) -> Iterator[None]:
@@ -159,31 +134,34 @@ class LambdaRuntime:
             finally:
                 self._environment_thread = None
 
-    def invoke_async(self, name_or_arn: str, event: Any, *, dead_letter_arn: str | None = None) -> None:
-        """Event invoke: returns at once; retried like Lambda's async invocations, then dead-lettered."""
+    def invoke_async(self, name_or_arn: str, event: Any) -> None:
+        """Event invoke: returns at once; retried as Lambda retries, then sent to the on-failure target."""
         spec = self.spec(name_or_arn)
         self.invocations.append((spec.name, "async"))
-
-        def run() -> None:
-            for attempt in range(1, ASYNC_ATTEMPTS + 1):
-                try:
-                    self.invoke(spec.name, event)
-                    return
-                except RuntimeClosedError:
-                    return  # the stack, and its dead-letter queue, are gone
-                except FunctionError as exc:
-                    if attempt == ASYNC_ATTEMPTS:
-                        if dead_letter_arn:
-                            self._on_dead_letter(
-                                dead_letter_arn, {"event": event, "error": exc.payload, "function": spec.name}
-                            )
-                        return
-                    time.sleep(0.05 * attempt)
-
-        future = self._pool.submit(run)
+        future = self._pool.submit(self._run_async, spec, event, time.monotonic())
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
+
+    def _run_async(self, spec: FunctionSpec, event: Any, received: float) -> None:
+        attempts = 1 + max(0, spec.async_max_retries)
+        error: dict[str, Any] = {}
+        for attempt in range(1, attempts + 1):
+            try:
+                self.invoke(spec.name, event)
+                return
+            except RuntimeClosedError:
+                return  # the stack, and its queues, are gone
+            except FunctionError as exc:
+                error = exc.payload
+            delay = self._retry_delays_s[min(attempt, len(self._retry_delays_s)) - 1]
+            too_old = time.monotonic() + delay - received > spec.async_max_event_age_s
+            if attempt == attempts or too_old or self._closed:
+                break
+            if self._closing.wait(delay):
+                return
+        if spec.on_failure_arn and not self._closed:
+            self._on_dead_letter(spec.on_failure_arn, {"event": event, "error": error, "function": spec.name})
 
     def _forget(self, future: Future[None]) -> None:
         with self._lock:
@@ -203,6 +181,7 @@ class LambdaRuntime:
     def close(self) -> None:
         """Lets the running handler finish, refuses every later invocation, drops queued async work."""
         self._closed = True
+        self._closing.set()
         with self._environment:
             pass
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -218,8 +197,3 @@ def _load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleTyp
     sys.modules[unique] = module
     spec.loader.exec_module(module)
     return module
-
-
-def dumps_payload(value: Any) -> bytes:
-    """A handler's result as Lambda returns it on the wire."""
-    return json.dumps(value, default=str).encode("utf-8")

@@ -139,8 +139,10 @@ def _send_to_targets(self: Rule, original_event: EventMessageType, transform_inp
         for target in routed:
             payload = target_input(target, original_event)
             if ":lambda:" in target["Arn"]:
-                dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
-                _runtime.invoke_async(target["Arn"], payload, dead_letter_arn=dead_letter)
+                # Lambda accepts the event, so the target's DeadLetterConfig (for events EventBridge cannot
+                # deliver) is not where a failing function's event goes: the runtime sends it to the
+                # function's own on-failure destination after Lambda's retries.
+                _runtime.invoke_async(target["Arn"], payload)
             else:
                 _start_execution(target["Arn"], payload, original_event)
     others = [t for t in self.targets if not _routed(t["Arn"])]

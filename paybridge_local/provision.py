@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import boto3
 
+from paybridge_local.policies import function_policies
 from paybridge_local.scheduler import ScheduleSpec, rate_seconds
 from paybridge_local.template import (
     ROOT,
@@ -49,6 +50,18 @@ class FunctionSpec:
     handler: str
     environment: dict[str, str]
     timeout_s: int
+    #: The function's IAM statements, SAM policy templates expanded and resolved to local ARNs.
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    #: Managed policies named by the template: not readable locally, so they grant nothing here.
+    unexpanded_policies: list[str] = field(default_factory=list)
+    #: ``ReservedConcurrentExecutions``, if the template sets it: caps the local workers too.
+    reserved_concurrency: int | None = None
+    #: Lambda's asynchronous invocation settings (``EventInvokeConfig``; Lambda's defaults otherwise).
+    async_max_retries: int = 2
+    async_max_event_age_s: int = 21600
+    #: Where an asynchronous invocation goes once its retries are spent: the ``OnFailure`` destination,
+    #: else the ``DeadLetterQueue``; None drops it, as Lambda does.
+    on_failure_arn: str | None = None
 
 
 @dataclass
@@ -313,6 +326,10 @@ class _Creator:
         attributes = self.result.attributes[logical_id]
         globals_fn = self.document.get("Globals", {}).get("Function", {})
         environment = self.resolver.resolve(function_environment(self.document, logical_id))
+        policies = function_policies(raw)
+        invoke_config = properties.get("EventInvokeConfig", {})
+        on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        reserved = properties.get("ReservedConcurrentExecutions")
         self.result.functions[logical_id] = FunctionSpec(
             logical_id=logical_id,
             name=attributes["Ref"],
@@ -321,6 +338,12 @@ class _Creator:
             handler=properties["Handler"],
             environment={k: str(v) for k, v in environment.items()},
             timeout_s=int(properties.get("Timeout", globals_fn.get("Timeout", 3))),
+            statements=self.resolver.resolve(policies.statements),
+            unexpanded_policies=policies.unexpanded,
+            reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
+            async_max_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+            async_max_event_age_s=int(invoke_config.get("MaximumEventAgeInSeconds", 21600)),
+            on_failure_arn=on_failure or properties.get("DeadLetterQueue", {}).get("TargetArn"),
         )
         for event_name, event in raw.get("Events", {}).items():
             self._function_event(logical_id, event_name, event, attributes["Arn"])

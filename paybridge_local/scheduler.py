@@ -1,10 +1,11 @@
 """Fires the template's scheduled rules locally (SAM ``Schedule`` / ``ScheduleV2`` events).
 
 moto stores a rule's ``ScheduleExpression`` but never fires it, so the local stack does: one thread invokes
-each scheduled function asynchronously (as EventBridge would, with Lambda's retries and the event's
-dead-letter queue) every ``rate / time_scale`` seconds. The first firing comes one period after the start,
-as on AWS, where a new rule first fires one period after it is created. Only ``rate(...)`` expressions are
-emulated: a ``cron(...)`` schedule has no meaning for a stack whose day is compressed by ``LOCAL_TIME_SCALE``.
+each scheduled function asynchronously (as EventBridge would, with Lambda's retries and the function's
+on-failure destination) every ``rate / time_scale`` seconds. The first firing comes one period after the
+start, as on AWS, where a new rule first fires one period after it is created. Only ``rate(...)``
+expressions are emulated: a ``cron(...)`` schedule has no meaning for a stack whose day is compressed by
+``LOCAL_TIME_SCALE``.
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ class LocalScheduler:
         event = scheduled_event(spec, region=self._region, account=self._account, now=datetime.now(UTC))
         self.fired.append(spec.rule_name)
         try:
-            self._invoke_async(spec.function, event, dead_letter_arn=spec.dead_letter_arn)
+            # The rule's own dead-letter queue only gets events EventBridge cannot deliver; a failing function
+            # is the runtime's to retry and send to the function's on-failure destination.
+            self._invoke_async(spec.function, event)
         except RuntimeError:
             # The runtime's pool is shut down: the stack is closing, so this firing has nowhere to go.
             self._stop.set()

@@ -17,10 +17,11 @@ from typing import Any
 import boto3
 
 from paybridge_local import moto_routing
-from paybridge_local.lambdas import LambdaRuntime, environment_for
+from paybridge_local.lambdas import LAMBDA_RETRY_DELAYS_S, LambdaRuntime
 from paybridge_local.provision import ACCOUNT_ID, Provisioned, provision
 from paybridge_local.scheduler import LocalScheduler
 from paybridge_local.template import parse_parameter_overrides
+from paybridge_local.workers import WorkerRuntime, base_environment
 
 #: The queue the local stack adds (not part of the template) so a person or a test can see every event
 #: that reached the bus.
@@ -51,6 +52,21 @@ class LocalSettings:
     #: Prefix of every resource name. Tests give each stack its own, so work left over from a closed stack
     #: (a stopped execution's last task) finds none of the next stack's functions, tables or bus.
     stack_name: str = "paybridge-local"
+    #: ``LOCAL_FUNCTION_CONCURRENCY``: worker processes per function at most (a template
+    #: ``ReservedConcurrentExecutions`` below it wins); more invocations wait for a free worker.
+    function_concurrency: int = 4
+    #: ``LOCAL_ASYNC_RETRY_SECONDS``: wait before a failed asynchronous invocation's first retry (the second
+    #: waits twice as long). Default: Lambda's one minute, divided by ``LOCAL_TIME_SCALE``.
+    async_retry_s: float | None = None
+
+    def async_retry_delays(self) -> tuple[float, float]:
+        """The waits before the first and second retry of a failed asynchronous invocation."""
+        first = (
+            self.async_retry_s
+            if self.async_retry_s is not None
+            else LAMBDA_RETRY_DELAYS_S[0] / self.time_scale
+        )
+        return (first, 2 * first)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LocalSettings:
@@ -70,6 +86,11 @@ class LocalSettings:
             juspay_merchant_id=e.get("LOCAL_JUSPAY_MERCHANT_ID") or d.juspay_merchant_id,
             parameter_overrides=parse_parameter_overrides(e.get("LOCAL_PARAMETER_OVERRIDES")),
             time_scale=_positive_int("LOCAL_TIME_SCALE", e.get("LOCAL_TIME_SCALE") or str(d.time_scale)),
+            function_concurrency=_positive_int(
+                "LOCAL_FUNCTION_CONCURRENCY",
+                e.get("LOCAL_FUNCTION_CONCURRENCY") or str(d.function_concurrency),
+            ),
+            async_retry_s=_seconds("LOCAL_ASYNC_RETRY_SECONDS", e.get("LOCAL_ASYNC_RETRY_SECONDS")),
         )
 
     def template_parameters(self) -> dict[str, str]:
@@ -139,11 +160,18 @@ class LocalStack:
 
 
 def build_stack(
-    session: boto3.session.Session, settings: LocalSettings, *, run_schedules: bool = False
+    session: boto3.session.Session,
+    settings: LocalSettings,
+    *,
+    run_schedules: bool = False,
+    aws_endpoint: str | None = None,
 ) -> LocalStack:
-    """Provisions the template into the AWS that ``session`` reaches and routes handlers in-process.
+    """Provisions the template into the AWS that ``session`` reaches and routes invocations to handlers.
 
-    Also sets the functions' environment in ``os.environ`` (handlers read it on first use).
+    With ``aws_endpoint`` (the moto server's URL: ``make local``) every function runs in its own worker
+    processes (``WorkerRuntime``), which reach AWS there. Without it (the in-process test stack, whose
+    ``mock_aws`` only this process can reach) handlers run in this process, one at a time, and every
+    function's variables are set in ``os.environ``.
     ``run_schedules`` starts firing the template's scheduled rules (``make local`` does; in-process tests
     invoke scheduled functions themselves, so no timer fires in the middle of what they measure).
     """
@@ -155,15 +183,42 @@ def build_stack(
     )
     _add_event_tap(session, provisioned, settings.stack_name)
     sqs = session.client("sqs")
+    sns = session.client("sns")
 
-    def dead_letter(queue_arn: str, message: dict[str, Any]) -> None:
-        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message, default=str))
+    def dead_letter(target_arn: str, message: dict[str, Any]) -> None:
+        body = json.dumps(message, default=str)
+        if ":sns:" in target_arn:
+            sns.publish(TopicArn=target_arn, Message=body)
+            return
+        url = sqs.get_queue_url(QueueName=target_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=body)
 
-    runtime = LambdaRuntime(provisioned, on_dead_letter=dead_letter)
+    runtime: LambdaRuntime
+    if aws_endpoint:
+        workers_env = base_environment(
+            region=settings.region,
+            access_key=settings.access_key,
+            secret_key=settings.secret_key,
+            endpoint_url=aws_endpoint,
+        )
+        runtime = WorkerRuntime(
+            provisioned,
+            on_dead_letter=dead_letter,
+            base_environment={**workers_env, **RUNTIME_ENV},
+            concurrency=settings.function_concurrency,
+            retry_delays_s=settings.async_retry_delays(),
+        )
+        environment = dict(RUNTIME_ENV)
+    else:
+        runtime = LambdaRuntime(
+            provisioned, on_dead_letter=dead_letter, retry_delays_s=settings.async_retry_delays()
+        )
+        # One process, one environment: every function's variables (their values come from the same
+        # template references, so functions naming one variable agree on it).
+        environment = {k: v for f in provisioned.functions.values() for k, v in f.environment.items()}
+        environment.update(RUNTIME_ENV)
+        os.environ.update(environment)
     moto_routing.install(runtime)
-    environment = {**environment_for(provisioned.functions), **RUNTIME_ENV}
-    os.environ.update(environment)
     scale = int(settings.template_parameters()["TimeScale"])
     scheduler = LocalScheduler(
         provisioned.schedules,
@@ -185,6 +240,18 @@ def _positive_int(name: str, value: str) -> int:
     if number < 1:
         raise ValueError(f"{name} must be a positive integer, not {value!r}")
     return number
+
+
+def _seconds(name: str, value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}")
+    return seconds
 
 
 def _add_event_tap(session: boto3.session.Session, provisioned: Provisioned, stack_name: str) -> None:

@@ -51,7 +51,10 @@ def free_port() -> int:
 @pytest.fixture
 def local_settings() -> LocalSettings:
     """The local stack's default settings, with the Juspay simulator on a free port."""
-    return LocalSettings(region=REGION, juspay_port=free_port(), stack_name=f"pbt-{uuid.uuid4().hex[:8]}")
+    # Lambda's retry waits (a minute, then two) shortened: tests drain failing invocations.
+    return LocalSettings(
+        region=REGION, juspay_port=free_port(), stack_name=f"pbt-{uuid.uuid4().hex[:8]}", async_retry_s=0.05
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from paybridge_local import moto_routing
 from paybridge_local.api_gateway import LocalApiGateway
-from paybridge_local.lambdas import FunctionError, LambdaRuntime, RuntimeClosedError, environment_for
+from paybridge_local.lambdas import FunctionError, LambdaRuntime, RuntimeClosedError
 from paybridge_local.provision import ApiRoute, FunctionSpec, Provisioned
 from tests.helpers import http
 
@@ -40,12 +40,15 @@ def aws() -> Iterator[dict[str, Any]]:
             handler="app.lambda_handler",
             environment={"ECHO_QUEUE_URL": echo_queue},
             timeout_s=5,
+            on_failure_arn="arn:aws:sqs:x:1:dlq",
         )
         import os
 
-        os.environ.update(environment_for(provisioned.functions))
+        os.environ.update(provisioned.functions["Echo"].environment)
         dead: list[tuple[str, dict[str, Any]]] = []
-        runtime = LambdaRuntime(provisioned, on_dead_letter=lambda arn, msg: dead.append((arn, msg)))
+        runtime = LambdaRuntime(
+            provisioned, on_dead_letter=lambda arn, msg: dead.append((arn, msg)), retry_delays_s=(0.01, 0.02)
+        )
         moto_routing.install(runtime)
         try:
             yield {"sqs": sqs, "echo": echo_queue, "dlq": dlq, "runtime": runtime, "dead": dead}
@@ -84,12 +87,14 @@ def test_eventbridge_lambda_target_runs_the_handler_and_other_targets_still_work
     assert json.loads(sqs_copy[0]["Body"])["detail"] == {"a": 1}
 
 
-def test_failing_async_target_is_retried_then_dead_lettered(aws: dict[str, Any]) -> None:
+def test_failing_async_target_is_retried_then_sent_to_the_functions_dead_letter_queue(
+    aws: dict[str, Any],
+) -> None:
     events = boto3.client("events", region_name=REGION)
     events.put_rule(Name="r", EventPattern=json.dumps({"source": ["test"]}))
-    events.put_targets(
-        Rule="r", Targets=[{"Id": "fn", "Arn": ARN, "DeadLetterConfig": {"Arn": "arn:aws:sqs:x:1:dlq"}}]
-    )
+    # The target's own DLQ only gets what EventBridge cannot deliver; Lambda accepted this event.
+    target_dlq = "arn:aws:sqs:x:1:target-dlq"
+    events.put_targets(Rule="r", Targets=[{"Id": "fn", "Arn": ARN, "DeadLetterConfig": {"Arn": target_dlq}}])
     events.put_events(Entries=[{"Source": "test", "DetailType": "T", "Detail": json.dumps({"fail": True})}])
     aws["runtime"].drain()
 
@@ -193,20 +198,13 @@ def test_a_closed_runtime_runs_no_handler_and_dead_letters_nothing(aws: dict[str
     runtime: LambdaRuntime = aws["runtime"]
     runtime.invoke_async("echo", {"hold": 0.2})
     time.sleep(0.05)  # the hold is running; the next event queues behind it
-    runtime.invoke_async("echo", {"fail": True}, dead_letter_arn="arn:aws:sqs:x:1:dlq")
+    runtime.invoke_async("echo", {"fail": True})
     runtime.close()
 
     with pytest.raises(RuntimeClosedError):
         runtime.invoke("echo", {"x": 3})
     assert received(aws) == []
     assert aws["dead"] == []
-
-
-def test_environment_conflicts_are_refused() -> None:
-    a = FunctionSpec("A", "a", "arn:a", Path("."), "app.h", {"X": "1"}, 3)
-    b = FunctionSpec("B", "b", "arn:b", Path("."), "app.h", {"X": "2"}, 3)
-    with pytest.raises(ValueError, match="X"):
-        environment_for({"A": a, "B": b})
 
 
 def test_api_gateway_routes_path_parameters_and_checks_iam(aws: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ def _handle(event: Any, context: Any) -> Any:
     if isinstance(detail, dict) and detail.get("hold"):
         time.sleep(float(detail["hold"]))
         return {"held": True}
+    if isinstance(detail, dict) and detail.get("env"):
+        # What this execution environment sees (the worker runtime gives each function only its own).
+        return {"env": {name: os.environ.get(name) for name in detail["env"]}, "remaining_ms_positive": True}
     if isinstance(detail, dict) and detail.get("nested"):
         boto3.client("lambda").invoke(FunctionName="echo", Payload=b"{}")
     boto3.client("sqs").send_message(QueueUrl=os.environ["ECHO_QUEUE_URL"], MessageBody=json.dumps(event))
