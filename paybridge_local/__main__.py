@@ -10,6 +10,7 @@ Writes .local/outputs.json and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import os
@@ -67,6 +68,8 @@ def _signing_key(stack: LocalStack) -> str:
 def main() -> int:
     """Starts everything, prints where it is, serves until interrupted."""
     settings = LocalSettings.from_env()
+    # `kill -USR1 <pid>` prints every thread's stack (a stuck request, a lock) to the stack's output.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     outputs = Path(os.environ.get("LOCAL_OUTPUTS") or DEFAULT_OUTPUTS)
     # moto's per-request access log would drown what matters; our own lines say where things are.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

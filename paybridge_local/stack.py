@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ from paybridge_local import moto_routing
 from paybridge_local.lambdas import LAMBDA_RETRY_DELAYS_S, LambdaRuntime
 from paybridge_local.provision import ACCOUNT_ID, Provisioned, provision
 from paybridge_local.scheduler import LocalScheduler
-from paybridge_local.template import parse_parameter_overrides
+from paybridge_local.template import load_template, parse_parameter_overrides
 from paybridge_local.workers import WorkerRuntime, base_environment
 
 #: The queue the local stack adds (not part of the template) so a person or a test can see every event
@@ -58,6 +59,9 @@ class LocalSettings:
     #: ``LOCAL_ASYNC_RETRY_SECONDS``: wait before a failed asynchronous invocation's first retry (the second
     #: waits twice as long). Default: Lambda's one minute, divided by ``LOCAL_TIME_SCALE``.
     async_retry_s: float | None = None
+    #: ``LOCAL_TEMPLATE``: build the stack from this file instead of template.yaml (e.g. a copy with one
+    #: permission removed); its ``CodeUri``/``DefinitionUri`` paths stay relative to the repository root.
+    template_path: str | None = None
 
     def async_retry_delays(self) -> tuple[float, float]:
         """The waits before the first and second retry of a failed asynchronous invocation."""
@@ -91,6 +95,7 @@ class LocalSettings:
                 e.get("LOCAL_FUNCTION_CONCURRENCY") or str(d.function_concurrency),
             ),
             async_retry_s=_seconds("LOCAL_ASYNC_RETRY_SECONDS", e.get("LOCAL_ASYNC_RETRY_SECONDS")),
+            template_path=e.get("LOCAL_TEMPLATE") or None,
         )
 
     def template_parameters(self) -> dict[str, str]:
@@ -180,6 +185,7 @@ def build_stack(
         stack_name=settings.stack_name,
         parameter_overrides=settings.template_parameters(),
         secret_values=settings.secret_values(),
+        template=load_template(Path(settings.template_path)) if settings.template_path else None,
     )
     _add_event_tap(session, provisioned, settings.stack_name)
     sqs = session.client("sqs")

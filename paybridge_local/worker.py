@@ -17,6 +17,7 @@ worker costs what a Lambda cold start costs, the handler's imports.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import json
 import os
@@ -115,6 +116,8 @@ def _exit_with_parent(parent: int) -> None:
 def main(fd: int) -> int:
     """Serves invocations on socket ``fd`` until the stack closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # `kill -USR1 <pid>` prints where a stuck handler is, to the stack's output.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     sock = socket.socket(fileno=fd)
     init = receive(sock)
@@ -148,6 +151,12 @@ def main(fd: int) -> int:
             answer: dict[str, Any] = {"result": handler(request["event"], context)}
         except Exception as exc:
             answer = {"error": error_payload(exc)}
+            # What Lambda's Python runtime writes to the log stream for an unhandled error.
+            print(
+                f"[ERROR] {type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc)[-4:])}",
+                file=sys.stderr,
+                flush=True,
+            )
         send(sock, answer)
 
 

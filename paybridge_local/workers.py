@@ -209,12 +209,10 @@ class WorkerRuntime(LambdaRuntime):
             self._release(pool, worker, healthy=False)
             if self._closed:
                 raise RuntimeClosedError(f"{spec.name}: the local stack has closed") from None
-            raise FunctionError(
-                {
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": f"Task timed out after {spec.timeout_s:.2f} seconds",
-                }
-            ) from None
+            message = f"Task timed out after {spec.timeout_s:.2f} seconds"
+            # What Lambda writes to the function's log stream when it ends a timed-out invocation.
+            print(f"{spec.name} RequestId: {request_id} Error: {message}", file=sys.stderr, flush=True)
+            raise FunctionError({"errorType": "Sandbox.Timedout", "errorMessage": message}) from None
         if answer is None:
             self._release(pool, worker, healthy=False)
             if self._closed:

@@ -15,11 +15,14 @@ from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"PENDING_ORDERS_TABLE"})
+
 
 @functools.cache
 def _deps() -> AwaitDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     return AwaitDependencies(
         repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),

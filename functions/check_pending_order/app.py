@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
@@ -24,6 +24,11 @@ from paybridge.juspay import JuspayClient, parse_api_key_secret
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
 from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
 from paybridge.observability import logger, metrics, tracer
+
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {"EVENT_BUS_NAME", "ORDERS_TABLE", "PENDING_ORDERS_TABLE", *JUSPAY_VARIABLES, *FOLLOW_SCHEDULE_VARIABLES}
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return _Runtime(

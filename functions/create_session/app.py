@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, JUSPAY_VARIABLES, Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
@@ -25,13 +25,28 @@ from paybridge.models.sdk import ProcessRequest
 from paybridge.models.sdk_answers import SessionAnswer
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {
+        "JUSPAY_CLIENT_ID",
+        "LEDGER_TABLE",
+        "ORDERS_TABLE",
+        "PENDING_ORDER_STATE_MACHINE_ARN",
+        "PENDING_ORDERS_TABLE",
+        "WALLET_DISPLAY_NAME",
+        "WALLET_PAYMENT_METHOD",
+        *JUSPAY_VARIABLES,
+        *FOLLOW_SCHEDULE_VARIABLES,
+    }
+)
+
 app = new_resolver()
 
 
 @functools.cache
 def _runtime() -> tuple[Settings, WalletRepository, SignedOrdersRepository, StartDependencies]:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     follow = StartDependencies(

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.get_mandate import get_mandate
@@ -19,13 +19,16 @@ from paybridge.models.mandate import MandateAnswer
 from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"MANDATES_TABLE", *JUSPAY_VARIABLES})
+
 app = new_resolver()
 
 
 @functools.cache
 def _runtime() -> tuple[Settings, MandatesRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
 
 

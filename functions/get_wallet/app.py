@@ -17,13 +17,16 @@ from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.models.wallet import WalletAnswer
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"LEDGER_TABLE"})
+
 app = new_resolver()
 
 
 @functools.cache
 def _wallets() -> WalletRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     return WalletRepository(boto3.session.Session().client("dynamodb"), settings.ledger_table)
 
 

@@ -22,6 +22,19 @@ from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, m
 from paybridge.models.webhook import WebhookAnswer
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {
+        "EVENT_BUS_NAME",
+        "IDEMPOTENCY_TABLE",
+        "SECRET_MAX_AGE_SECONDS",
+        "WEBHOOK_DEDUP_SECONDS",
+        "WEBHOOK_EVENTS_TABLE",
+        "WEBHOOK_RETENTION_DAYS",
+        "WEBHOOK_SECRET_NAME",
+    }
+)
+
 app = new_resolver()
 
 
@@ -37,7 +50,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return _Runtime(

@@ -16,11 +16,14 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies, handle_refund_requested
 from paybridge.observability import logger, metrics, tracer
+
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "REFUND_MAX_ATTEMPTS", "REFUNDS_TABLE", *JUSPAY_VARIABLES})
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     return _Runtime(
         settings=settings,

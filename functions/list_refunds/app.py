@@ -17,13 +17,16 @@ from paybridge.models.order_api import RefundListAnswer
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"REFUNDS_TABLE"})
+
 app = new_resolver()
 
 
 @functools.cache
 def _refunds() -> RefundsRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     return RefundsRepository(boto3.session.Session().client("dynamodb"), settings.refunds_table)
 
 

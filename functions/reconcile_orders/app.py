@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrderRecord, OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.reconciliation import MismatchMarks
@@ -38,6 +38,11 @@ from paybridge.models.refund import RefundRecord
 from paybridge.models.validation import request_error
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+_OWN = "EVENT_BUS_NAME LEDGER_TABLE ORDERS_TABLE PENDING_ORDERS_TABLE PENDING_ORDER_STATE_MACHINE_ARN"
+_MORE = "RECONCILE_WINDOW_HOURS REFUND_MAX_ATTEMPTS REFUNDS_TABLE"
+ENVIRONMENT = JUSPAY_VARIABLES | FOLLOW_SCHEDULE_VARIABLES | frozenset(f"{_OWN} {_MORE}".split())
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -54,7 +59,8 @@ def _started(action: str) -> Repaired:
 @functools.cache
 def _settings() -> tuple[Settings, ReconcileSettings]:
     window = os.environ.get("RECONCILE_WINDOW_HOURS", "").strip()
-    return Settings.from_env(), ReconcileSettings(window_hours=int(window) if window else 3)
+    settings = Settings.from_env(variables=ENVIRONMENT)
+    return settings, ReconcileSettings(window_hours=int(window) if window else 3)
 
 
 def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:

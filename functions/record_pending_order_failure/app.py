@@ -16,11 +16,14 @@ from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.record_pending_order_failure import FailureDependencies, record_pending_order_failure
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "PENDING_ORDERS_TABLE"})
+
 
 @functools.cache
 def _deps() -> FailureDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     return FailureDependencies(
         repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
@@ -23,13 +23,18 @@ from paybridge.models.order_api import RefundAnswer, RefundOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {"EVENT_BUS_NAME", "ORDERS_TABLE", "REFUND_MAX_ATTEMPTS", "REFUNDS_TABLE", *JUSPAY_VARIABLES}
+)
+
 app = new_resolver()
 
 
 @functools.cache
 def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher, OrdersRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     return (
         settings,

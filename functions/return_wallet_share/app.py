@@ -22,13 +22,16 @@ from paybridge.models.order_api import WalletReturnAnswer, WalletReturnRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "LEDGER_TABLE", "ORDERS_TABLE"})
+
 app = new_resolver()
 
 
 @functools.cache
 def _deps() -> ReturnDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return ReturnDependencies(

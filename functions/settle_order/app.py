@@ -12,7 +12,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.wallets import WalletRepository
@@ -23,6 +23,12 @@ from paybridge.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
+
+
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {"EVENT_BUS_NAME", "LEDGER_TABLE", "ORDERS_TABLE", "PENDING_ORDERS_TABLE", *JUSPAY_VARIABLES}
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return _Runtime(

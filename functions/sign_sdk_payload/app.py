@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
@@ -34,6 +34,27 @@ from paybridge.models.sdk_answers import InitiateAnswer, ProcessAnswer
 from paybridge.observability import logger, metrics, tracer
 from paybridge.signer import KmsSigner, PemSigner, Signer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {
+        "JUSPAY_CLIENT_ID",
+        "JUSPAY_MERCHANT_ID",
+        "JUSPAY_MERCHANT_KEY_ID",
+        "LEDGER_TABLE",
+        "ORDER_EXPIRY_MINUTES",
+        "ORDERS_TABLE",
+        "PENDING_ORDER_STATE_MACHINE_ARN",
+        "PENDING_ORDERS_TABLE",
+        "SDK_ENVIRONMENT",
+        "SDK_SIGNER",
+        "SDK_SIGNING_KEY_ID",
+        "SDK_SIGNING_SECRET_NAME",
+        "WALLET_DISPLAY_NAME",
+        "WALLET_PAYMENT_METHOD",
+        *FOLLOW_SCHEDULE_VARIABLES,
+    }
+)
+
 app = new_resolver()
 
 
@@ -50,7 +71,7 @@ def _signer(settings: Settings, session: boto3.session.Session) -> Signer:
 @functools.cache
 def _deps() -> SigningDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return SigningDependencies(

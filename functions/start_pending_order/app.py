@@ -11,17 +11,22 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import Settings
+from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {"PENDING_ORDER_STATE_MACHINE_ARN", "PENDING_ORDERS_TABLE", *FOLLOW_SCHEDULE_VARIABLES}
+)
+
 
 @functools.cache
 def _deps() -> StartDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     return StartDependencies(
         sfn_client=session.client("stepfunctions"),

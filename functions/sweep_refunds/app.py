@@ -13,7 +13,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.dal.wallets import WalletRepository
@@ -23,6 +23,22 @@ from paybridge.logic.sweep_refunds import SweepDependencies, sweep_refunds
 from paybridge.logic.track_refund import TrackDependencies
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge.observability import logger, metrics, tracer
+
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {
+        "EVENT_BUS_NAME",
+        "LEDGER_TABLE",
+        "ORDERS_TABLE",
+        "REFUND_CHECK_FIRST_SECONDS",
+        "REFUND_CHECK_MAX_SECONDS",
+        "REFUND_MAX_ATTEMPTS",
+        "REFUND_SWEEP_LIMIT",
+        "REFUNDS_TABLE",
+        "TIME_SCALE",
+        *JUSPAY_VARIABLES,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +53,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return _Runtime(

@@ -10,17 +10,20 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.track_mandate import track_mandate
 from paybridge.observability import logger, metrics, tracer
 
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset({"MANDATES_TABLE", *JUSPAY_VARIABLES})
+
 
 @functools.cache
 def _runtime() -> tuple[Settings, MandatesRepository]:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
 
 

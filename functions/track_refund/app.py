@@ -14,7 +14,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.config import JUSPAY_VARIABLES, Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.dal.wallets import WalletRepository
@@ -22,6 +22,18 @@ from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
 from paybridge.logic.track_refund import TrackDependencies, track_refund
 from paybridge.observability import logger, metrics, tracer
+
+#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
+ENVIRONMENT = frozenset(
+    {
+        "EVENT_BUS_NAME",
+        "LEDGER_TABLE",
+        "ORDERS_TABLE",
+        "REFUND_MAX_ATTEMPTS",
+        "REFUNDS_TABLE",
+        *JUSPAY_VARIABLES,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,7 @@ class _Runtime:
 @functools.cache
 def _runtime() -> _Runtime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env()
+    settings = Settings.from_env(variables=ENVIRONMENT)
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     return _Runtime(

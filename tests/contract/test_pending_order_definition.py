@@ -96,7 +96,10 @@ def test_schedule_parameters_reach_the_functions_not_the_definition() -> None:
     # The schedule is computed by the start and the poll task (one place, unit-tested), so the definition
     # takes only the task functions' ARNs.
     parameters = TEMPLATE["Parameters"]
-    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    variables = {
+        **TEMPLATE["Resources"]["StartPendingOrderFunction"]["Properties"]["Environment"]["Variables"],
+        **TEMPLATE["Resources"]["SignSdkPayloadFunction"]["Properties"]["Environment"]["Variables"],
+    }
     expected = {
         "PendingOrderFirstWaitSeconds": ("PENDING_ORDER_FIRST_WAIT_SECONDS", 30),
         "PendingOrderMaxWaitSeconds": ("PENDING_ORDER_MAX_WAIT_SECONDS", 14400),
@@ -117,9 +120,8 @@ def test_schedule_parameters_reach_the_functions_not_the_definition() -> None:
 
 def test_the_state_machine_arn_given_to_functions_is_the_machines_own() -> None:
     name = MACHINE["Name"]["Fn::Sub"]
-    arn = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["PENDING_ORDER_STATE_MACHINE_ARN"][
-        "Fn::Sub"
-    ]
+    environment = TEMPLATE["Resources"]["StartPendingOrderFunction"]["Properties"]["Environment"]
+    arn = environment["Variables"]["PENDING_ORDER_STATE_MACHINE_ARN"]["Fn::Sub"]
     assert arn.endswith(f":stateMachine:{name}")
     for function in ("StartPendingOrderFunction", "AwaitOrderWebhookFunction"):
         statements = TEMPLATE["Resources"][function]["Properties"]["Policies"][0]["Statement"]

@@ -7,6 +7,7 @@ import ast
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,41 @@ def test_every_api_route_of_the_template_is_served_by_its_handler(logical_id: st
             assert re.search(rf'@app\.{method}\(\s*"{re.escape(route)}"', source), f"{method.upper()} {path}"
 
 
-def test_every_setting_the_code_reads_is_set_by_the_template() -> None:
+def _declared_environment(logical_id: str) -> set[str]:
+    """The handler module's ``ENVIRONMENT`` (the names its settings read), loaded as Lambda would."""
+    props = FUNCTIONS[logical_id]["Properties"]
+    path = ROOT / props["CodeUri"] / (props["Handler"].rpartition(".")[0] + ".py")
+    spec = importlib.util.spec_from_file_location(f"contract_env_{logical_id}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
+    spec.loader.exec_module(module)
+    declared: frozenset[str] = module.ENVIRONMENT
+    return set(declared)
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_each_function_gets_exactly_the_variables_its_settings_read(logical_id: str) -> None:
+    own = FUNCTIONS[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+    declared = _declared_environment(logical_id)
+    assert set(own) == declared, (
+        f"missing {sorted(declared - set(own))}, not read {sorted(set(own) - declared)}"
+    )
+    # A declared name is one the settings model (or the handler itself) really reads.
     config = (ROOT / "layers/common/paybridge/config.py").read_text()
+    handler = (ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py").read_text()
     read = set(re.findall(r'e\.get\("([A-Z_]+)"', config)) | set(re.findall(r'opt_int\("([A-Z_]+)"', config))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', handler))
+    assert declared <= read, sorted(declared - read)
+
+
+def test_globals_hold_no_table_or_secret_name() -> None:
+    variables = TEMPLATE["Globals"]["Function"].get("Environment", {}).get("Variables", {})
+    # Only Powertools' own settings, which every function reads the same way.
+    assert all(name.startswith("POWERTOOLS_") for name in variables), sorted(variables)
     for logical_id in FUNCTIONS:
-        env = function_environment(TEMPLATE, logical_id)
-        assert read <= set(env), f"{logical_id} misses {sorted(read - set(env))}"
+        assert set(function_environment(TEMPLATE, logical_id)) >= set(variables)
 
 
 def _statements(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,9 +6,31 @@ Logic modules never read the environment; they receive what they need as argumen
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: What a function that calls Juspay reads (``juspay_client``: the connection and the API key's secret).
+JUSPAY_VARIABLES = frozenset(
+    {
+        "JUSPAY_BASE_URL",
+        "JUSPAY_MERCHANT_ID",
+        "JUSPAY_API_VERSION",
+        "JUSPAY_API_KEY_SECRET_NAME",
+        "JUSPAY_MAX_RETRIES",
+        "JUSPAY_READ_TIMEOUT_SECONDS",
+        "SECRET_MAX_AGE_SECONDS",
+    }
+)
+#: What a function that starts or paces a pending-order follow reads (``schedule_from``).
+FOLLOW_SCHEDULE_VARIABLES = frozenset(
+    {
+        "PENDING_ORDER_FIRST_WAIT_SECONDS",
+        "PENDING_ORDER_MAX_WAIT_SECONDS",
+        "PENDING_ORDER_DEADLINE_SECONDS",
+        "TIME_SCALE",
+    }
+)
 
 
 class JuspayConfig(BaseModel):
@@ -88,9 +110,17 @@ class Settings(BaseModel):
     juspay: JuspayConfig = JuspayConfig()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Reads the variables the template sets on every function."""
-        e = os.environ if env is None else env
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, variables: Collection[str] | None = None
+    ) -> Settings:
+        """Reads the environment; with ``variables`` (a function's ``ENVIRONMENT``) only those names.
+
+        Each function's template ``Environment`` holds exactly its ``variables``; reading only them keeps a
+        function from depending on a variable its deployed environment would not have.
+        """
+        e: Mapping[str, str] = os.environ if env is None else env
+        if variables is not None:
+            e = {name: value for name, value in e.items() if name in variables}
 
         def opt_int(name: str, default: int) -> int:
             raw = e.get(name, "")
