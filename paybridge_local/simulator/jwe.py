@@ -105,6 +105,11 @@ class JweGateway:
             self._keys[key_id] = _KeyPair(merchant, juspay)
         return juspay.as_pem(private=False).decode("ascii")
 
+    def calls(self) -> list[JsonDict]:
+        """Every v4 call decrypted so far (``GET /__sim/jwe/calls``), oldest first."""
+        with self._lock:
+            return [dict(call) for call in self._calls]
+
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes, dispatch: Dispatch
     ) -> tuple[int, Any]:
@@ -243,8 +248,7 @@ class JweGateway:
                 return 404, {"error": f"no key {match['key_id']}"}
             return 200, {"retired": match["key_id"]}
         if path == "/__sim/jwe/calls" and method == "GET":
-            with self._lock:
-                return 200, [dict(call) for call in self._calls]
+            return 200, self.calls()
         if path == "/__sim/jwe/calls" and method == "DELETE":
             with self._lock:
                 self._calls.clear()
