@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 from joserfc.jwk import RSAKey
+from pydantic import SecretStr
 
+from paybridge.config import JuspayConfig, Settings
+from paybridge.juspay import JuspayClient
 from paybridge.juspay.jwe import (
     JWE_FIELDS,
     JweKeys,
@@ -177,3 +180,17 @@ def test_a_public_key_where_the_private_key_belongs_is_refused(merchant: RSAKey,
 def test_a_plain_api_key_secret_holds_no_jwe_keys() -> None:
     with pytest.raises(ValueError, match="must be JSON"):
         parse_jwe_keys("just-the-api-key")
+
+
+def test_the_mode_comes_from_juspay_api_mode_and_nothing_else_is_accepted() -> None:
+    assert Settings.from_env({}).juspay.api_mode == "plain"
+    assert Settings.from_env({"JUSPAY_API_MODE": "encrypted"}).juspay.api_mode == "encrypted"
+    with pytest.raises(ValueError, match="plain or encrypted"):
+        Settings.from_env({"JUSPAY_API_MODE": "jwe"})
+
+
+def test_an_encrypted_client_needs_its_keys(keys: JweKeys) -> None:
+    config = JuspayConfig(merchant_id="m", api_mode="encrypted")
+    with pytest.raises(ValueError, match="no JWE keys"):
+        JuspayClient(config, SecretStr("k"))
+    assert JuspayClient(config, SecretStr("k"), jwe_keys=keys) is not None
