@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, unquote
 
 import requests
 
+from paybridge_local.simulator.mandate_debits import MandateDebits
 from paybridge_local.simulator.state import (
     JsonDict,
     SimError,
@@ -160,6 +161,7 @@ class JuspaySimulator:
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
         self.state = SimulatorState(merchant_id)
+        self.debits = MandateDebits(self)  # recurring debits (mandate_debits.py)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -211,7 +213,8 @@ class JuspaySimulator:
         """Status and JSON body for a request; None means "drop the connection without answering"."""
         try:
             if request.path.startswith("/__sim/"):
-                return self._route(_CONTROL_ROUTES, request, api=False)
+                claimed = self.debits.control(request.method, request.path, request.json)
+                return claimed or self._route(_CONTROL_ROUTES, request, api=False)
             self.state.record_request(self._log_entry(request))
             fault = self.state.take_fault(request.method, request.path)
             if fault is not None:
@@ -225,7 +228,8 @@ class JuspaySimulator:
                     )
                     return fault["status"], body
             self._authenticate(request)
-            return self._route(_API_ROUTES, request, api=True)
+            claimed = self.debits.api(request.method, request.path, request.form)
+            return claimed or self._route(_API_ROUTES, request, api=True)
         except SimError as exc:
             return exc.status, exc.body
 
@@ -318,6 +322,7 @@ class JuspaySimulator:
 
     def ctl_reset(self, request: _Request) -> tuple[int, Any]:
         self.state.reset()
+        self.debits.reset()
         return 200, {"reset": True}
 
     def ctl_put_order(self, request: _Request, order_id: str) -> tuple[int, Any]:
@@ -423,7 +428,7 @@ class JuspaySimulator:
         delivery = {
             "event_id": event["id"],
             "event_name": event["event_name"],
-            "order_id": event["content"]["order"]["order_id"],
+            "order_id": (event["content"].get("order") or {}).get("order_id"),
             "delivered": delivered,
             "attempts": attempts,
         }
