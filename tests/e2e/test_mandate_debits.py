@@ -137,7 +137,8 @@ def test_a_recurring_debit_whose_webhook_is_lost_is_settled_by_the_follower(loca
         json={"status": "CHARGED", "deliver": False},
         timeout=10,
     )
-    assert lost.ok and lost.json()["delivery"] is None, lost.text
+    assert lost.ok, lost.text
+    assert lost.json()["delivery"] is None
 
     succeeded = eventually(
         lambda: debit_events(local, "MandateDebitSucceeded", cycle),
