@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import requests
+
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
-from tests.helpers import signed
+from paybridge_local.stack import LocalStack
+from tests.helpers import EVENTS, signed
 from tests.integration.mandates.test_mandates import juspay_requests, put_mandate
 
 
@@ -66,3 +69,30 @@ def test_debit_routes_validate_their_input(gateway: LocalApiGateway, simulator: 
         gateway, "POST", "/mandates/mndD2/notifications", json.dumps({"cycle": "c", "amount": "99"})
     )
     assert retried.status_code == 201, retried.get_data(as_text=True)
+
+
+def test_notification_events_update_the_debit_they_announce(
+    gateway: LocalApiGateway, stack: LocalStack, simulator: JuspaySimulator
+) -> None:
+    event = json.loads((EVENTS / "eventbridge_notification_succeeded.json").read_text())
+    assert stack.runtime.invoke("TrackMandateDebitFunction", event) == {"action": "ignored", "status": None}
+    assert juspay_requests(simulator) == [], "a notification of no debit here costs no Juspay call"
+
+    put_mandate(simulator, "mndD3", status="ACTIVE", customer_id="custD", currency="INR")
+    assert signed(gateway, "GET", "/customers/custD/mandates").status_code == 200
+    sent = signed(gateway, "POST", "/mandates/mndD3/notifications", json.dumps({"cycle": "c", "amount": "5"}))
+    notification_id = sent.json["notification_id"]
+    failed = requests.post(
+        f"{simulator.url}/__sim/notifications/{notification_id}",
+        json={"status": "FAILURE", "deliver": False},
+        timeout=5,
+    )
+    assert failed.ok, failed.text
+    event["detail"]["content"]["notification"]["id"] = notification_id
+    result = stack.runtime.invoke("TrackMandateDebitFunction", event)
+    assert result == {"action": "notification", "status": "FAILURE"}, "the webhook's SUCCEEDED is a hint"
+    again = signed(
+        gateway, "POST", "/mandates/mndD3/notifications", json.dumps({"cycle": "c", "amount": "5"})
+    )
+    assert again.json["notification_status"] == "SUCCESS", "a failed notification is sent again"
+    assert again.json["notification_id"] != notification_id
