@@ -198,14 +198,13 @@ def test_cancel_recurring_transaction_declines_a_pending_execution(sim: JuspaySi
     assert post(sim, f"/mandates/{MANDATE}", form).status_code == 400, "only a pending execution can stop"
 
 
-def test_the_simulators_debit_module_imports_nothing_from_the_product() -> None:
-    source = Path("paybridge_local/simulator/mandate_debits.py").read_text()
-    imported = {
-        node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
-    } | {
-        alias.name
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Import)
-        for alias in node.names
+@pytest.mark.parametrize(
+    "module", ["mandate_debits", "mandate_notifications", "mandate_executions", "mandate_rules"]
+)
+def test_the_simulators_debit_modules_import_nothing_from_the_product(module: str) -> None:
+    tree = ast.parse(Path(f"paybridge_local/simulator/{module}.py").read_text())
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     }
+    assert imported, "the check sees the module's imports"
     assert not any(name == "paybridge" or name.startswith("paybridge.") for name in imported)
