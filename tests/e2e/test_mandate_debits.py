@@ -157,6 +157,10 @@ def test_a_recurring_debit_whose_webhook_is_lost_is_settled_by_the_follower(loca
     assert repeat.json()["order_id"] == order_id
     assert repeat.json()["status"] == "SUCCEEDED"
     assert executions_seen_by_juspay(local, order_id) == 1, "the cycle is executed at Juspay once"
+    looked = call(local, "GET", f"/mandates/{MANDATE}/debits/{cycle}")
+    assert looked.status_code == 200, looked.text
+    assert looked.json() == repeat.json()
+    assert call(local, "GET", f"/mandates/{MANDATE}/debits/never").status_code == 404
     assert len(debit_events(local, "MandateDebitSucceeded", cycle)) == 1
 
 

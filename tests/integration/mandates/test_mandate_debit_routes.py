@@ -37,6 +37,11 @@ def test_notification_is_sent_as_juspay_takes_it_and_the_early_debit_is_refused(
         "notification_window",
     )
     assert not [r for r in juspay_requests(simulator) if r["path"] == "/txns"]
+    looked = signed(gateway, "GET", "/mandates/mndD1/debits/c1")
+    assert looked.status_code == 200, looked.get_data(as_text=True)
+    assert looked.json == sent.json, "a look changes nothing"
+    assert signed(gateway, "GET", "/mandates/mndD1/debits/c2").status_code == 404
+    assert signed(gateway, "GET", "/mandates/mndD1/debits/a%20b").status_code in (400, 404)
 
 
 def test_debit_routes_validate_their_input(gateway: LocalApiGateway, simulator: JuspaySimulator) -> None:
