@@ -34,6 +34,8 @@ def running_local_stack(
         {name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")}
     )
     variables.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
+    # Lambda waits a minute, then two, before retrying a failed asynchronous invocation; tests wait 1 s, 2 s.
+    variables["LOCAL_ASYNC_RETRY_SECONDS"] = "1"
     if parameter_overrides:
         variables["LOCAL_PARAMETER_OVERRIDES"] = parameter_overrides
     variables.update(extra)

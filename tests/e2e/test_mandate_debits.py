@@ -1,7 +1,8 @@
 """Issue 13, recurring mandate debits, on `make local` as a user meets it: signed HTTP to the merchant API,
 the Juspay simulator's control API, the bus (the local event tap).
 
-``LOCAL_TIME_SCALE=60`` with ``MandateNotificationWindowSeconds=300`` makes the notification window 5 s and
+``LOCAL_TIME_SCALE=60`` with ``MandateNotificationWindowSeconds=1200`` makes the notification window 20 s
+(long enough for the functions' first workers to start on a loaded machine) and
 the pending-order follower's first poll 1 s after the execution.
 
 1. A mandate registered at Juspay (the simulator), listed through the API; a pre-debit notification sent
@@ -34,10 +35,10 @@ MANDATE = "mnd_debits_1"
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The local stack with a 5-second notification window and following sixty times faster."""
+    """The local stack with a 20-second notification window and following sixty times faster."""
     with running_local_stack(
         tmp_path_factory.mktemp("local-mandate-debits"),
-        parameter_overrides="MandateNotificationWindowSeconds=300",
+        parameter_overrides="MandateNotificationWindowSeconds=1200",
         env={"LOCAL_TIME_SCALE": "60"},
     ) as stack:
         stack["bus"] = []
