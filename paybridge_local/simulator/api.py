@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from paybridge_local.simulator.errors import SimError
 from paybridge_local.simulator.dispatch import Answer, SimRequest, route, routes
+from paybridge_local.simulator.errors import SimError
 
 if TYPE_CHECKING:
     from paybridge_local.simulator.server import JuspaySimulator

@@ -86,7 +86,11 @@ def routes(rules: list[Rule]) -> Map:
 
 
 def match(
-    table: Map, request: SimRequest, *, not_found: Callable[[], SimError], not_allowed: Callable[[list[str]], SimError]
+    table: Map,
+    request: SimRequest,
+    *,
+    not_found: Callable[[], SimError],
+    not_allowed: Callable[[list[str]], SimError],
 ) -> tuple[Endpoint, dict[str, str]]:
     """The endpoint and decoded path parameters for ``request``, or the table's 404/405 error."""
     try:

@@ -46,7 +46,11 @@ class Journal:
                 self.routing_violations.append(violation)
             if not entry.get("version"):
                 self.version_violations.append(
-                    {"method": entry.get("method"), "path": entry.get("path"), "reason": "missing version header"}
+                    {
+                        "method": entry.get("method"),
+                        "path": entry.get("path"),
+                        "reason": "missing version header",
+                    }
                 )
 
     def log(self) -> list[JsonDict]:

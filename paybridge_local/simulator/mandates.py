@@ -57,7 +57,7 @@ class MandateBook:
             return self.store({**body, "mandate_id": mandate_id})
 
     def store(self, mandate: JsonDict) -> JsonDict:
-        """Keeps ``mandate`` (status under ``status`` or ``mandate_status``); answers its status-check view."""
+        """Keeps ``mandate`` (status in ``status`` or ``mandate_status``); answers its status-check view."""
         record = copy.deepcopy(mandate)
         record["status"] = record.get("status") or record.get("mandate_status")
         record.pop("mandate_status", None)
@@ -100,8 +100,15 @@ class MandateBook:
     def list(self, customer_id: str) -> JsonDict:
         """``GET /customers/{id}/mandates``: Juspay's list envelope."""
         with self._lock:
+            # List entries name neither the customer (it is in the path) nor the order (mandate_list_*.json).
             entries = [
-                view(m, status_key="status") for m in self.mandates.values() if m.get("customer_id") == customer_id
+                {
+                    k: v
+                    for k, v in view(m, status_key="status").items()
+                    if k not in ("customer_id", "order_id")
+                }
+                for m in self.mandates.values()
+                if m.get("customer_id") == customer_id
             ]
         return {"total": len(entries), "offset": 0, "object": "list", "count": len(entries), "list": entries}
 

@@ -105,7 +105,9 @@ class OrderBook:
             order.update({k: v for k, v in form.items() if k != "amount"})
             return copy.deepcopy(order)
 
-    def new_order(self, fields: Mapping[str, Any], *, status: str, status_id: int, id_prefix: str) -> JsonDict:
+    def new_order(
+        self, fields: Mapping[str, Any], *, status: str, status_id: int, id_prefix: str
+    ) -> JsonDict:
         """The order ``fields`` describe, created unless it exists (then as it is): a copy."""
         if not fields.get("order_id") or fields.get("amount") is None:
             raise mandatory_fields_missing()
@@ -179,4 +181,9 @@ class OrderBook:
             }
             self.fulfilments.setdefault(order_id, []).append(entry)
             commands = copy.deepcopy(self.fulfilments[order_id])
-        return {"status": "SUCCESS", "merchant_id": self.merchant_id, "order_id": order_id, "commands": commands}
+        return {
+            "status": "SUCCESS",
+            "merchant_id": self.merchant_id,
+            "order_id": order_id,
+            "commands": commands,
+        }

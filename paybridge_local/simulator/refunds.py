@@ -84,7 +84,9 @@ class RefundBook:
                 raise refund_error("invalid.amount.exceeded", "Refund amount exceeds the refundable amount.")
             # A split order's refund goes against its one charged transaction (listed without txn_id).
             against = charged[0].txn_id if is_split(order) and len(charged) == 1 else None
-            self._add(order, uid, amount, kind="order", txn_id=against, refund_type="STANDARD", list_txn=False)
+            self._add(
+                order, uid, amount, kind="order", txn_id=against, refund_type="STANDARD", list_txn=False
+            )
             return copy.deepcopy(order)
 
     def refund_txn(self, form: Mapping[str, str]) -> JsonDict:
@@ -101,7 +103,13 @@ class RefundBook:
             order, txn = found
             known = self.refund_requests.get(uid)
             if known is not None:
-                same = {**known, "kind": "txn", "order_id": order["order_id"], "txn_id": txn_id, "amount": amount}
+                same = {
+                    **known,
+                    "kind": "txn",
+                    "order_id": order["order_id"],
+                    "txn_id": txn_id,
+                    "amount": amount,
+                }
                 if known == same:
                     return self._refund_object(uid)
                 raise _duplicate_refund()

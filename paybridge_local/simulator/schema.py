@@ -21,7 +21,11 @@ __all__ = ["OrderShape", "Txn", "find_txn", "is_split", "transactions", "validat
 
 def _number(value: object) -> object:
     # JSON numbers arrive as int or Decimal; older payloads quote them. A bool or float is not an amount.
-    if value is None or isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+    if (
+        value is None
+        or isinstance(value, Decimal)
+        or (isinstance(value, int) and not isinstance(value, bool))
+    ):
         return value
     if isinstance(value, str):
         if not value.strip():

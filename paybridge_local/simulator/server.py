@@ -132,7 +132,9 @@ class JuspaySimulator:
                 endpoint, params = match(
                     CONTROL,
                     request,
-                    not_found=lambda: control_error(404, f"no control operation {request.method} {request.path}"),
+                    not_found=lambda: control_error(
+                        404, f"no control operation {request.method} {request.path}"
+                    ),
                     not_allowed=lambda allowed: method_not_allowed(request.method, request.path, allowed),
                 )
                 return (*endpoint(self, request, **params), {})
@@ -246,7 +248,7 @@ class _Server(ThreadingHTTPServer):
                 log.debug("connection already closed")
 
 
-class _BadBody(Exception):
+class _BadBodyError(Exception):
     """A request body that cannot be read (bad chunk framing, too large)."""
 
 
@@ -271,9 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            raise _BadBody("Content-Length is not a number") from None
+            raise _BadBodyError("Content-Length is not a number") from None
         if length > MAX_BODY_BYTES:
-            raise _BadBody("body too large")
+            raise _BadBodyError("body too large")
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked(self) -> bytes:
@@ -283,21 +285,21 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
-                raise _BadBody("bad chunk size") from None
+                raise _BadBodyError("bad chunk size") from None
             if size == 0:
                 # Trailers (if any) end with an empty line.
                 while self.rfile.readline(1024).strip():
                     pass
                 return bytes(body)
             if len(body) + size > MAX_BODY_BYTES:
-                raise _BadBody("body too large")
+                raise _BadBodyError("body too large")
             body += self.rfile.read(size)
             self.rfile.readline(1024)  # the CRLF closing the chunk
 
     def _serve(self, method: str) -> None:
         try:
             body = self._read_body()
-        except _BadBody as exc:
+        except _BadBodyError as exc:
             self.close_connection = True
             self._answer(method, 400, envelope("invalid.body", f"Request body unreadable: {exc}"), {})
             return
@@ -338,7 +340,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed request lines and oversized headers: Juspay's JSON envelope, not http.server's HTML.
         self.close_connection = True
-        self._answer(getattr(self, "command", "") or "", code, envelope("bad_request", message or "Bad request"), {})
+        self._answer(
+            getattr(self, "command", "") or "", code, envelope("bad_request", message or "Bad request"), {}
+        )
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)

@@ -53,7 +53,13 @@ class SimulatorState:
     def reset(self) -> None:
         """Forgets everything."""
         with self.lock:
-            for part in (self.order_book, self.refund_book, self.mandate_book, self.webhook_book, self.journal):
+            for part in (
+                self.order_book,
+                self.refund_book,
+                self.mandate_book,
+                self.webhook_book,
+                self.journal,
+            ):
                 part.reset()
             self.fault_board.clear()
 

@@ -48,11 +48,13 @@ def txn_block(order: JsonDict, txn_id: str | None) -> JsonDict:
     else:
         raise control_error(409, f"order {order['order_id']!r} has no transaction for a TXN_* webhook")
     if txn_id is not None:
-        entries = [t for t in entries if (t.get("txn_id") or (t.get("txn_detail") or {}).get("txn_id")) == txn_id]
+        entries = [
+            t for t in entries if (t.get("txn_id") or (t.get("txn_detail") or {}).get("txn_id")) == txn_id
+        ]
         if not entries:
             raise control_error(400, f"txn_id {txn_id!r} is not a transaction of this order")
     entry = entries[-1]
-    detail = entry.get("txn_detail") if isinstance(entry.get("txn_detail"), dict) else {}
+    detail: JsonDict = entry["txn_detail"] if isinstance(entry.get("txn_detail"), dict) else {}
     block: JsonDict = {**detail}
     for key in ("payment_method_type", "payment_method", "payment_gateway_response", "card"):
         if key in entry:
@@ -120,7 +122,12 @@ class WebhookBook:
 
     def _remember(self, event_name: str, content: JsonDict) -> JsonDict:
         event_id = f"evt_V2_{uuid.uuid4().hex}"
-        event: JsonDict = {"id": event_id, "event_name": event_name, "date_created": now_iso(), "content": content}
+        event: JsonDict = {
+            "id": event_id,
+            "event_name": event_name,
+            "date_created": now_iso(),
+            "content": content,
+        }
         self.events[event_id] = event
         return copy.deepcopy(event)
 
@@ -173,7 +180,9 @@ def deliver(event: JsonDict, how: Delivery, sleep: Callable[[float], None] = tim
     delivered = False
     for attempt in range(1, how.max_attempts + 1):
         try:
-            response = requests.post(how.url, data=body, headers=headers, timeout=how.timeout_s, allow_redirects=False)
+            response = requests.post(
+                how.url, data=body, headers=headers, timeout=how.timeout_s, allow_redirects=False
+            )
             attempts.append({"attempt": attempt, "status": response.status_code, "error": None})
             delivered = response.status_code == 200
         except requests.RequestException as exc:
@@ -182,7 +191,7 @@ def deliver(event: JsonDict, how: Delivery, sleep: Callable[[float], None] = tim
             break
         if attempt < how.max_attempts:
             sleep(how.backoff_s * 2 ** (attempt - 1))
-    block = next(iter(event["content"].values()), {})
+    block: Any = next(iter(event["content"].values()), {})
     return {
         "event_id": event["id"],
         "event_name": event["event_name"],
