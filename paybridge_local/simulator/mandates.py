@@ -117,6 +117,9 @@ def view(record: JsonDict, *, status_key: str) -> JsonDict:
     """The mandate as Juspay shows it: status checks and lists say ``status``, command answers and
     webhooks ``mandate_status`` (``mandate_pause_response.json``)."""
     shown = {k: v for k, v in record.items() if k != "status" and v is not None}
+    if record["status"] != "ACTIVE":
+        # Only an active mandate can be debited: the samples show its debit token then only.
+        shown.pop("mandate_debit_token", None)
     shown[status_key] = record["status"]
     return copy.deepcopy(shown)
 

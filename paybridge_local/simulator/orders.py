@@ -4,6 +4,7 @@ udf and address fields only) and fulfilled (``POST /orders/{id}/fulfillment``)."
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 import uuid
 from collections.abc import Mapping
@@ -24,12 +25,35 @@ if TYPE_CHECKING:
     from paybridge_local.simulator.mandates import MandateBook
     from paybridge_local.simulator.refunds import RefundBook
 
-__all__ = ["OrderBook"]
+__all__ = ["OrderBook", "mandate_of_order"]
 
 _UDF_FIELDS = frozenset(f"udf{i}" for i in range(1, 11))
 _ADDRESS_PREFIXES = ("billing_address_", "shipping_address_")
 #: Transaction statuses after which an order can be fulfilled (money was taken).
 _FULFILLABLE = frozenset({"CHARGED", "PARTIAL_CHARGED", "COD_INITIATED"})
+
+
+def mandate_of_order(order: JsonDict, block: JsonDict) -> JsonDict:
+    """The mandate an order's ``mandate`` block registers, with what Juspay's mandate record adds to the
+    block (``mandate_status_check_response_active.json``): the customer, order, currency, payment method
+    and, once active, activation times and a debit token."""
+    derived: JsonDict = {
+        "customer_id": order.get("customer_id"),
+        "order_id": order["order_id"],
+        "currency": order.get("currency"),
+    }
+    if order.get("payment_method_type"):
+        derived["payment_info"] = {
+            "payment_method_type": order["payment_method_type"],
+            "payment_method": order.get("payment_method"),
+        }
+    if (block.get("mandate_status") or block.get("status")) in {"ACTIVE", "PAUSED", "REVOKED", "EXPIRED"}:
+        activated = order.get("date_created") or now_iso()
+        derived.update(activated_at=activated, last_activated_at=activated)
+        # Stable across re-PUTs of the same order: a token names the mandate, not the moment.
+        digest = hashlib.sha256(str(block["mandate_id"]).encode()).hexdigest()[:32]
+        derived["mandate_debit_token"] = f"tkn_{digest}"
+    return {**derived, **block}
 
 
 class OrderBook:
@@ -71,14 +95,7 @@ class OrderBook:
                 self.refunds.register_order_refunds(order_id, order.get("refunds") or [])
             mandate = order.get("mandate")
             if isinstance(mandate, dict) and mandate.get("mandate_id"):
-                self.mandates.store(
-                    {
-                        "customer_id": order.get("customer_id"),
-                        "order_id": order_id,
-                        "currency": order.get("currency"),
-                        **mandate,
-                    }
-                )
+                self.mandates.store(mandate_of_order(order, mandate))
             self.orders[order_id] = order
             return copy.deepcopy(order)
 

@@ -322,6 +322,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, method: str, status: int, payload: Any, headers: dict[str, str]) -> None:
         # A fault's string body is sent as is (text), to imitate proxies that answer HTML or plain text.
         data = payload.encode("utf-8") if isinstance(payload, str) else dumps_json(payload)
+        if self.request_version == "HTTP/0.9":
+            # Set so for a request line too broken to name a version: answer with a status line anyway.
+            self.request_version = "HTTP/1.0"
         try:
             self.send_response(status)
             self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")

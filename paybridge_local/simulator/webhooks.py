@@ -24,7 +24,20 @@ from paybridge_local.simulator.errors import JsonDict, control_error
 from paybridge_local.simulator.mandates import MandateBook, view
 from paybridge_local.simulator.wire import dumps_json, now_iso
 
-__all__ = ["Delivery", "WebhookBook", "content_key", "deliver", "txn_block"]
+__all__ = ["STATUS_IDS", "Delivery", "WebhookBook", "content_key", "deliver", "txn_block"]
+
+
+#: Juspay's numeric ids of transaction statuses, as the samples show them (order_status_*, webhook_*).
+STATUS_IDS = {
+    "NEW": 10,
+    "CHARGED": 21,
+    "JUSPAY_DECLINED": 22,
+    "PENDING_VBV": 23,
+    "AUTHENTICATION_FAILED": 26,
+    "AUTHORIZATION_FAILED": 27,
+    "COD_INITIATED": 29,
+    "PARTIAL_CHARGED": 37,
+}
 
 
 def content_key(event_name: str) -> str:
@@ -59,9 +72,14 @@ def txn_block(order: JsonDict, txn_id: str | None) -> JsonDict:
     for key in ("payment_method_type", "payment_method", "payment_gateway_response", "card"):
         if key in entry:
             block[key] = entry[key]
+    # Order-level notes stay with the order (webhook_txn_charged.json has none).
+    block.pop("metadata", None)
     block.setdefault("txn_id", entry.get("txn_id"))
     block.setdefault("order_id", order["order_id"])
+    block.setdefault("payment_gateway_response", None)
     block["status"] = detail.get("status") or entry.get("status") or order.get("status")
+    single = entry is order
+    block.setdefault("status_id", order.get("status_id") if single else STATUS_IDS.get(block["status"]))
     return copy.deepcopy(block)
 
 

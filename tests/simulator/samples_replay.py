@@ -14,6 +14,8 @@ from urllib.parse import quote_plus, urlsplit
 
 __all__ = ["CurlRequest", "parse_curl", "shape_differences"]
 
+#: How Juspay's webhook samples mask a value (card data, tokens, times).
+MASKED = "FILTERED"
 _METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}
 _DATA = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii"}
 _FLAGS = {"--location", "-L", "-g", "--globoff", "-s", "--silent", "-v", "-i"}
@@ -113,11 +115,12 @@ def shape_differences(sample: Any, answer: Any, where: str = "$") -> list[str]:
 
     Types are JSON's, with an ISO-8601 time (``2024-11-24T14:50:49Z``) told apart from other strings.
     ``null`` matches any type (Juspay writes null for a value not set; which ones are set differs between a
-    sample and an answer). Arrays compare element by element (answered elements beyond the sample's with
-    its last one): arrays such as ``txn_list`` hold elements of different shapes.
+    sample and an answer), and so does a value the sample masks (``"FILTERED"``: its type is unknown).
+    Arrays compare element by element (answered elements beyond the sample's with its last one): arrays
+    such as ``txn_list`` hold elements of different shapes.
     """
     kinds = (_kind(sample), _kind(answer))
-    if "null" in kinds:
+    if "null" in kinds or sample == MASKED:
         return []
     if kinds[0] != kinds[1]:
         return [f"type {where}: sample {kinds[0]}, answer {kinds[1]}"]
