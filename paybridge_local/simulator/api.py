@@ -1,7 +1,8 @@
 """Juspay's server-to-server API as the simulator serves it: one line per route in ``API``.
 
-Routes of other work plug in the same way (a handler function and one ``route(...)`` line): the
-recurring-debit endpoints and the encrypted v4 API are added by their own modules.
+A route is a handler function and one ``route(...)`` line; the recurring debits' handlers live in
+``mandate_debits.py`` (their mandate commands in ``MandateBook.commands``), the encrypted v4 API in
+``jwe.py``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from paybridge_local.simulator.dispatch import Answer, SimRequest, route, routes
 from paybridge_local.simulator.errors import SimError
+from paybridge_local.simulator.mandate_debits import execute_mandate, get_notification
 
 if TYPE_CHECKING:
     from paybridge_local.simulator.server import JuspaySimulator
@@ -66,6 +68,11 @@ def create_session(sim: JuspaySimulator, request: SimRequest) -> Answer:
     return 200, sim.state.create_session(body, sim.url)
 
 
+def encrypted(sim: JuspaySimulator, request: SimRequest, **params: str) -> Answer:
+    """Juspay's encrypted v4 API (``jwe.py``): authenticated by the body's signature, not Basic auth."""
+    return sim.jwe.handle(request.method, request.path, request.headers, request.body, sim.plain)
+
+
 API = routes(
     [
         route("GET", "/orders/<order_id>", get_order),
@@ -77,5 +84,10 @@ API = routes(
         route("POST", "/mandates/<mandate_id>", mandate_command),
         route("GET", "/customers/<customer_id>/mandates", list_mandates),
         route("POST", "/session", create_session),
+        route("GET", "/notifications/<notification_id>", get_notification),
+        route("POST", "/txns", execute_mandate),
+        route("POST", "/v4/order-status", encrypted, auth=False),
+        route("GET", "/v4/order-status", encrypted, auth=False),  # with a body, as the HDFC sample sends it
+        route("POST", "/v4/orders/<order_id>/refunds", encrypted, auth=False),
     ]
 )

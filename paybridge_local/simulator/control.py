@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from paybridge_local.simulator.dispatch import Answer, SimRequest, route, routes
 from paybridge_local.simulator.errors import JsonDict
+from paybridge_local.simulator.mandate_debits import get_notification, settle_execution, settle_notification
 
 if TYPE_CHECKING:
     from paybridge_local.simulator.server import JuspaySimulator
@@ -20,6 +21,7 @@ def health(sim: JuspaySimulator, request: SimRequest) -> Answer:
 
 def reset(sim: JuspaySimulator, request: SimRequest) -> Answer:
     sim.state.reset()
+    sim.debits.reset()
     return 200, {"reset": True}
 
 
@@ -126,6 +128,11 @@ def put_mandate(sim: JuspaySimulator, request: SimRequest, mandate_id: str) -> A
     return 200, sim.state.put_mandate(mandate_id, request.json())
 
 
+def jwe_control(sim: JuspaySimulator, request: SimRequest, **params: str) -> Answer:
+    """The encrypted API's key registry and call log (``jwe.py``)."""
+    return sim.jwe.handle(request.method, request.path, request.headers, request.body, sim.plain)
+
+
 CONTROL = routes(
     [
         route("GET", "/__sim/health", health),
@@ -150,5 +157,13 @@ CONTROL = routes(
         route("GET", "/__sim/refunds/<unique_request_id>", get_refund),
         route("PUT", "/__sim/mandates/<mandate_id>", put_mandate),
         route("POST", "/__sim/mandates/<mandate_id>/webhook", mandate_webhook),
+        route("GET", "/__sim/notifications/<notification_id>", get_notification),
+        route("POST", "/__sim/notifications/<notification_id>", settle_notification),
+        route("POST", "/__sim/mandate-executions/<order_id>", settle_execution),
+        route("POST", "/__sim/jwe/keys", jwe_control),
+        route("GET", "/__sim/jwe/keys", jwe_control),
+        route("DELETE", "/__sim/jwe/keys/<key_id>", jwe_control),
+        route("GET", "/__sim/jwe/calls", jwe_control),
+        route("DELETE", "/__sim/jwe/calls", jwe_control),
     ]
 )

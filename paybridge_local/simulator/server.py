@@ -16,6 +16,7 @@ import threading
 import time
 from types import FrameType
 from typing import Any
+from urllib.parse import urlencode
 
 from paybridge_local.simulator.api import API
 from paybridge_local.simulator.control import CONTROL
@@ -28,6 +29,8 @@ from paybridge_local.simulator.errors import (
     method_not_allowed,
     not_found,
 )
+from paybridge_local.simulator.jwe import JweGateway
+from paybridge_local.simulator.mandate_debits import MandateDebits
 from paybridge_local.simulator.state import SimulatorState
 from paybridge_local.simulator.transport import SimServer
 from paybridge_local.simulator.webhooks import Delivery, deliver
@@ -73,6 +76,8 @@ class JuspaySimulator:
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
         self.state = SimulatorState(merchant_id)
+        self.jwe = JweGateway(merchant_id)
+        self.debits = MandateDebits(self)  # recurring debits (mandate_debits.py)
         self._port = port
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
@@ -156,6 +161,22 @@ class JuspaySimulator:
             return (*answer, {})
         except SimError as exc:
             return exc.status, exc.body, exc.headers
+
+    def plain(self, method: str, path: str, form: dict[str, str]) -> tuple[int, Any]:
+        """The plain API's answer to a call the encrypted API has decrypted and authenticated."""
+        inner = SimRequest(
+            method, path, {}, {"content-type": "application/x-www-form-urlencoded"}, urlencode(form).encode()
+        )
+        try:
+            endpoint, params = match(
+                API,
+                inner,
+                not_found=lambda: not_found("API", path),
+                not_allowed=lambda allowed: method_not_allowed(method, path, allowed),
+            )
+            return endpoint(self, inner, **params)
+        except SimError as exc:
+            return exc.status, exc.body
 
     def _authenticate(self, request: SimRequest) -> None:
         header = request.headers.get("authorization", "")
