@@ -163,7 +163,7 @@ class _Events:
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
 
-    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.entries.extend(Entries)
         return {"FailedEntryCount": 0, "Entries": [{"EventId": "e1"}]}
 

@@ -69,7 +69,7 @@ _NORMALISE = re.compile(r"[^a-z0-9]")
 _AUTH_HEADER = re.compile(r"(?i)\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{4,}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _VPA = re.compile(r"[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}\b")
-_CARD = re.compile(r"(?<![\w])\d(?:[ -]?\d){12,18}(?![\w])")
+_CARD = re.compile(r"(?<![\w])[2-9](?:[ -]?\d){12,18}(?![\w])")
 # Indian mobile numbers (+91/91/0 prefix optional) and any international number written with a "+".
 _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)?91[ -]?|0)?[6-9]\d{4}[ -]?\d{5}(?![\w])"
