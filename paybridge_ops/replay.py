@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         rules.extend(page["Rules"])
     until = args.until or datetime.now(UTC)
     name = args.name or f"paybridge-replay-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    request = replay_request(name, bus_arn, args.since, until, rules, args.detail_type, args.source)
+    request = replay_request(
+        name, str(archive["ArchiveArn"]), bus_arn, args.since, until, rules, args.detail_type, args.source
+    )
     print(json.dumps(request, indent=2, default=str))
     if not request["Destination"]["FilterArns"]:
         print("no rule of the bus takes these detail-types: nothing to replay")
@@ -72,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 def replay_request(
     name: str,
+    archive_arn: str,
     bus_arn: str,
     since: datetime,
     until: datetime,
@@ -79,7 +82,8 @@ def replay_request(
     detail_types: list[str],
     sources: list[str],
 ) -> dict[str, Any]:
-    """The StartReplay request: the window, back onto the bus, to the rules taking those events only."""
+    """The StartReplay request: the archive's events of the window, back onto the bus, to the rules taking
+    those events only."""
     if until <= since:
         raise SystemExit("--until must be after --since")
     chosen = [
@@ -92,7 +96,7 @@ def replay_request(
     return {
         "ReplayName": name,
         "Description": f"detail-types {detail_types or 'all'}, sources {sources or 'all'}",
-        "EventSourceArn": bus_arn,
+        "EventSourceArn": archive_arn,
         "EventStartTime": since,
         "EventEndTime": until,
         "Destination": {"Arn": bus_arn, "FilterArns": sorted(chosen)},
