@@ -124,6 +124,8 @@ def test_correlation_ids_from_every_input_shape() -> None:
     assert ids["order_id"] == json.loads(webhook["body"])["content"]["order"]["order_id"]
     assert correlation_ids({"order_id": "o3", "juspay_event_id": None, "follow": 1}) == {"order_id": "o3"}
     assert correlation_ids({"httpMethod": "POST", "body": "{not json"}) == {}
+    deep = '{"event_name": "X", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert correlation_ids({"httpMethod": "POST", "body": deep}) == {}
     assert correlation_ids(["not", "a", "mapping"]) == {}
 
 
