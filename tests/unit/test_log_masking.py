@@ -113,6 +113,14 @@ def test_every_record_of_the_shared_logger_is_masked(captured: Any) -> None:
     assert text.count(REDACTED) >= 4
 
 
+def test_library_records_go_through_the_same_masking_formatter() -> None:
+    for name in observability.LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        assert library.propagate is False
+        assert observability.MaskingFormatter in [type(h.formatter) for h in library.handlers]
+        assert library.level == logging.WARNING
+
+
 def test_correlation_ids_from_every_input_shape() -> None:
     bus = {"id": "b1", "detail-type": "ORDER_SUCCEEDED", "detail": {"event_id": "evt_1", "order_id": "o1"}}
     assert correlation_ids(bus) == {"juspay_event_id": "evt_1", "order_id": "o1", "bus_event_id": "b1"}

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
 from paybridge.masking import REDACTED, mask_text, redact, register_secret
@@ -46,6 +48,13 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service="paybridge", logger_formatter=MaskingFormatter())
+
+#: Libraries whose records a function may write (retries, credential lookups, Powertools' own warnings).
+#: They get the same handler and masking formatter, at WARNING: their DEBUG/INFO chatter stays out.
+LIBRARY_LOGGERS = frozenset({"botocore", "boto3", "urllib3", "requests"})
+for _name in LIBRARY_LOGGERS:
+    logging.getLogger(_name)  # registered now, so the copy below reaches it even before it is imported
+copy_config_to_registered_loggers(source_logger=logger, log_level="WARNING", include=set(LIBRARY_LOGGERS))
 tracer = Tracer(service="paybridge")
 metrics = Metrics(namespace="Paybridge", service="paybridge")
 
