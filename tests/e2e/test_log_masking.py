@@ -38,7 +38,11 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "LOCAL_WEBHOOK_USERNAME": WEBHOOK_USER,
         "LOCAL_WEBHOOK_PASSWORD": WEBHOOK_PASSWORD,
     }
-    with running_local_stack(tmp_path_factory.mktemp("masking"), env=env) as stack:
+    # A short first wait: a followed order's tasks run within seconds.
+    overrides = "PendingOrderFirstWaitSeconds=1"
+    with running_local_stack(
+        tmp_path_factory.mktemp("masking"), env=env, parameter_overrides=overrides
+    ) as stack:
         yield stack
 
 
@@ -160,3 +164,34 @@ def test_no_log_line_holds_a_secret_or_personal_data(
     assert settle
     assert all(r.get("order_id") for r in settle), settle[:3]
     assert any(str(r.get("juspay_event_id", "")).startswith("evt") for r in settle)
+
+
+def test_the_state_machines_tasks_log_the_webhooks_correlation_ids(local: dict[str, Any]) -> None:
+    sim = local["outputs"]["urls"]["juspay"]
+    order = load_sample("order_status_split_partial_charged_custom_wallet.json")
+    order.update(order_id=f"corr{int(time.time() * 1000)}", customer_id="corrcust", status="PENDING_VBV")
+    for txn in order["txn_list"]:
+        txn["txn_detail"]["order_id"] = order["order_id"]
+        if txn["payment_method_type"] == "CARD":
+            txn["status"] = "PENDING_VBV"
+    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
+    delivery = requests.post(
+        f"{sim}/__sim/orders/{order['order_id']}/webhook", json={"event_name": "TXN_CREATED"}, timeout=60
+    )
+    assert delivery.status_code == 200, delivery.text
+    event_id = delivery.json()["event_id"]
+
+    def task_records() -> list[dict[str, Any]] | None:
+        records = [
+            r
+            for r in _records(_function_output(local["log"]))
+            if r.get("order_id") == order["order_id"]
+            and r.get("function_name", "").endswith(
+                ("AwaitOrderWebhookFunction", "CheckPendingOrderFunction")
+            )
+        ]
+        names = {r["function_name"].rsplit("-", 1)[-1] for r in records}
+        return records if names >= {"AwaitOrderWebhookFunction", "CheckPendingOrderFunction"} else None
+
+    records = eventually(task_records, timeout_s=60, what="the follower's tasks to log")
+    assert {r.get("juspay_event_id") for r in records} == {event_id}
