@@ -36,6 +36,7 @@ SAMPLES = ROOT.parent / "shared" / "juspay-samples"
         ("phone +44 20 7946 0958 here", "7946 0958"),
         ("Authorization: Basic anVzcGF5LWxvY2FsOnNlY3JldA==", "anVzcGF5LWxvY2FsOnNlY3JldA=="),
         ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "eyJhbGciOiJIUzI1NiJ9.e30.sig"),
+        ("key -----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\n-----END PRIVATE KEY----- end", "MIIEvQIBADAN"),
     ],
 )
 def test_sensitive_values_are_masked_in_any_text(text: str, sensitive: str) -> None:

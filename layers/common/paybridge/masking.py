@@ -6,7 +6,8 @@ Two rules, applied together by ``redact`` (the logger's formatter runs it over e
   ``client_auth_token`` ... in any spelling) is replaced whole;
 * by value: inside every other string, whatever looks like a card number (13-19 digits passing Luhn, spaces
   or dashes allowed), an e-mail address, a UPI VPA (``name@bank``), a phone number, an HTTP ``Basic``/
-  ``Bearer`` credential, or a secret value the process has read (``register_secret``) is replaced.
+  ``Bearer`` credential, a PEM private key, or a secret value the process has read (``register_secret``)
+  is replaced.
 
 Over-masking an id that happens to look like a phone number is the accepted price: a log line may lose a
 detail, it never leaks one.
@@ -66,6 +67,9 @@ _NORMALISE = re.compile(r"[^a-z0-9]")
 # Order matters: credentials first (a Basic value may hold anything), then e-mail before VPA (an address's
 # local part and domain would otherwise be cut at the first dot), then cards before phones (a card's digits
 # contain phone-shaped runs).
+_PEM_KEY = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL
+)
 _AUTH_HEADER = re.compile(r"(?i)\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{4,}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _VPA = re.compile(r"[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}\b")
@@ -113,7 +117,8 @@ def mask_text(text: str) -> str:
     """``text`` with every credential, registered secret, card number, e-mail, VPA and phone masked."""
     if not text:
         return text
-    masked = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    masked = _PEM_KEY.sub(REDACTED, text)
+    masked = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", masked)
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in masked:
             masked = masked.replace(secret, REDACTED)
