@@ -8,15 +8,24 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.support import call, eventually
+from tests.e2e.support import call, eventually, running_local_stack
 from tests.helpers import ROOT, load_sample
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The local stack, following pending orders on a short schedule (first poll after 1 s)."""
+    overrides = "PendingOrderFirstWaitSeconds=1 PendingOrderMaxWaitSeconds=2"
+    with running_local_stack(tmp_path_factory.mktemp("ops"), parameter_overrides=overrides) as stack:
+        yield stack
 
 
 def ops(local: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
@@ -143,3 +152,25 @@ def test_dlq_list_and_redrive_after_an_outage(local: dict[str, Any]) -> None:
     eventually(lambda: balance(local, customer) == "90.00", timeout_s=30, what="the redriven settlement")
     assert "RuleTargetDeadLetterQueue  0 message(s)" in ops(local, "dlq", "list").stdout
     assert "SETTLED" in ops(local, "order", "show", order_id).stdout
+
+
+def test_order_show_lists_the_followers_executions_and_status_checks(local: dict[str, Any]) -> None:
+    sim = local["outputs"]["urls"]["juspay"]
+    order = split_order("f")
+    order["status"] = "PENDING_VBV"
+    for txn in order["txn_list"]:
+        if txn["payment_method_type"] != "MERCHANT_CONTAINER":
+            txn["status"] = "PENDING_VBV"
+    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
+    delivery = requests.post(
+        f"{sim}/__sim/orders/{order['order_id']}/webhook", json={"event_name": "TXN_CREATED"}, timeout=60
+    )
+    assert delivery.status_code == 200, delivery.text
+
+    def followed() -> str | None:
+        shown = ops(local, "order", "show", order["order_id"])
+        return shown.stdout if shown.stdout.count("Order Status checked") >= 2 else None
+
+    text = eventually(followed, timeout_s=60, what="two status checks of the follower")
+    assert "follow 1 started" in text
+    assert "TXN_CREATED" in text
