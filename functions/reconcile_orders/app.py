@@ -36,7 +36,7 @@ from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
 from paybridge.models.refund import RefundRecord
 from paybridge.models.validation import request_error
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
 _OWN = "EVENT_BUS_NAME LEDGER_TABLE ORDERS_TABLE PENDING_ORDERS_TABLE PENDING_ORDER_STATE_MACHINE_ARN"
@@ -58,9 +58,8 @@ def _started(action: str) -> Repaired:
 
 @functools.cache
 def _settings() -> tuple[Settings, ReconcileSettings]:
-    window = os.environ.get("RECONCILE_WINDOW_HOURS", "").strip()
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return settings, ReconcileSettings(window_hours=int(window) if window else 3)
+    window = os.environ.get("RECONCILE_WINDOW_HOURS", "").strip() or "3"
+    return Settings.from_env(variables=ENVIRONMENT), ReconcileSettings(window_hours=int(window))
 
 
 def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
@@ -133,7 +132,8 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Schedule event or ``{"since", "until"}`` / ``{"hours"}`` / ``{}`` → the run's report."""
