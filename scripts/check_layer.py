@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-#: Unzipped size limit. Lambda allows 250 MB for a function and all its layers; the layer is about 63 MB
+#: Unzipped size limit. Lambda allows 250 MB for a function and all its layers; the layer is about 51 MB
 #: (botocore alone is 30 MB). The margin leaves room for a few libraries, and stops an accidental
 #: dependency tree (a second SDK, a data package) before it reaches a deploy.
 MAX_LAYER_MB = 70
