@@ -1,0 +1,108 @@
+"""``make demo`` = ``python -m demo``: starts a local stack on free ports, runs every scenario, prints a
+report per scenario, and exits 1 when any outcome is wrong.
+
+``--outputs .local/outputs.json`` runs against a stack that is already running (``make local``) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from demo.client import DemoClient
+from demo.report import render, render_summary
+from demo.result import ScenarioResult
+from demo.run import Scenario
+from demo.scenarios import SCENARIOS, by_key
+from demo.stack import local_stack
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="comma-separated scenario keys (default: all; --list names them)")
+    parser.add_argument("--jobs", type=int, default=4, help="scenarios run at once (default 4)")
+    parser.add_argument("--outputs", type=Path, help="use the running stack of this outputs file")
+    parser.add_argument("--json", type=Path, help="also write every result as JSON here")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    return parser.parse_args(argv)
+
+
+def say(line: str) -> None:
+    """Progress and report lines, flushed at once."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def run_all(client: DemoClient, scenarios: list[Scenario], jobs: int) -> list[ScenarioResult]:
+    """Runs the scenarios (``exclusive`` ones alone, after the rest); answers results in list order."""
+    results: dict[str, ScenarioResult] = {}
+    total = len(scenarios)
+
+    def done(result: ScenarioResult) -> None:
+        results[result.key] = result
+        verdict = "ok    " if result.ok else "FAILED"
+        say(f"  [{len(results):2}/{total}] {verdict} {result.title} ({result.seconds:.1f} s)")
+
+    shared = [s for s in scenarios if not s.exclusive]
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scenario") as pool:
+        for future in as_completed([pool.submit(s, client) for s in shared]):
+            done(future.result())
+    for alone in (s for s in scenarios if s.exclusive):
+        done(alone(client))
+    return [results[s.key] for s in scenarios]
+
+
+def routing_problems(client: DemoClient) -> list[str]:
+    """Juspay calls whose ``x-routing-id`` was not their customer's (the simulator judges every call)."""
+    violations = client.sim("GET", "/__sim/routing-violations")
+    return [f"Juspay call {v['method']} {v['path']} routed by {v['routing_id']!r}" for v in violations]
+
+
+def demo(client: DemoClient, scenarios: list[Scenario], jobs: int, json_path: Path | None) -> int:
+    """Runs, reports, answers the exit status."""
+    started = time.monotonic()
+    say(f"running {len(scenarios)} scenarios, {jobs} at a time")
+    results = run_all(client, scenarios, jobs)
+    problems = routing_problems(client)
+    say("")
+    for number, result in enumerate(results, start=1):
+        say(render(number, result))
+        say("")
+    say(render_summary(results, time.monotonic() - started, problems))
+    if json_path:
+        json_path.write_text(json.dumps([r.as_dict() for r in results], indent=1) + "\n", encoding="utf-8")
+    return 0 if all(r.ok for r in results) and not problems else 1
+
+
+def main(argv: list[str]) -> int:
+    """``python -m demo``."""
+    args = parse_args(argv)
+    if args.list:
+        for found in SCENARIOS:
+            say(f"{found.key:10} {found.title}")
+        return 0
+    scenarios = [by_key(k.strip()) for k in args.only.split(",")] if args.only else list(SCENARIOS)
+    if args.outputs:
+        return demo(DemoClient.from_file(args.outputs), scenarios, args.jobs, args.json)
+    started = time.monotonic()
+    say("starting the local stack (emulated AWS, the API, the Juspay simulator) on free ports ...")
+    with (
+        tempfile.TemporaryDirectory(prefix="paybridge-demo-") as directory,
+        local_stack(Path(directory)) as path,
+    ):
+        client = DemoClient.from_file(path)
+        up = time.monotonic() - started
+        say(f"  up in {up:.1f} s: API {client.api_url}, Juspay simulator {client.sim_url}")
+        code = demo(client, scenarios, args.jobs, args.json)
+    say(f"demo finished in {time.monotonic() - started:.0f} s (stack included)")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
