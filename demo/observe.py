@@ -17,20 +17,23 @@ __all__ = ["Follower", "juspay_calls", "order_facts"]
 def juspay_calls(log: Iterable[dict[str, Any]], ids: dict[str, str]) -> dict[str, int]:
     """Juspay API calls about any of ``ids`` (id → its placeholder, e.g. ``{order_id}``), counted per route.
 
-    A call is about an id when the id is in its path or in its form or JSON body (a Txn-ID refund names the
-    transaction, whose id carries the order's).
+    A call is about an id when the id is a segment of its path, or a value of its form or JSON body, or a
+    transaction id of it (``{merchant}-{order_id}-{attempt}``: a Txn-ID refund names only the transaction).
     """
     counts: Counter[str] = Counter()
     for entry in log:
-        path = str(entry.get("path", ""))
-        body = json.dumps([entry.get("form"), entry.get("json")], default=str)
-        if not any(i in path or i in body for i in ids):
+        segments = str(entry.get("path", "")).split("/")
+        values = [str(v) for v in {**(entry.get("form") or {}), **_flat(entry.get("json"))}.values()]
+        if not any(i in segments or any(v == i or f"-{i}-" in v for v in values) for i in ids):
             continue
-        for identifier, placeholder in sorted(ids.items(), key=lambda kv: -len(kv[0])):
-            path = path.replace(identifier, placeholder)
+        path = "/".join(ids.get(segment, segment) for segment in segments)
         command = (entry.get("form") or {}).get("command")
         counts[f"{entry.get('method')} {path}" + (f" command={command}" if command else "")] += 1
     return dict(sorted(counts.items()))
+
+
+def _flat(body: Any) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if not isinstance(v, dict | list)} if isinstance(body, dict) else {}
 
 
 class Follower:

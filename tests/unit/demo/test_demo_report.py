@@ -1,0 +1,128 @@
+"""The demo's own pieces that need no stack: counting Juspay calls, folding the follower's path, verdicts,
+the report, and a scenario that stops half-way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from demo.client import DemoError
+from demo.observe import _compress, juspay_calls
+from demo.report import render, render_summary
+from demo.result import Check, OrderFacts, ScenarioResult
+from demo.run import Run, scenario
+
+
+def result(**overrides: Any) -> ScenarioResult:
+    fields: dict[str, Any] = {
+        "key": "split",
+        "title": "Split payment",
+        "seconds": 1.5,
+        "checks": [Check("one debit", True)],
+        "orders": [],
+        "notes": [],
+        "juspay_calls": {},
+        "aws_calls": {},
+    }
+    return ScenarioResult(**(fields | overrides))
+
+
+def test_juspay_calls_are_counted_per_route_for_the_scenarios_ids_only() -> None:
+    log = [
+        {"method": "GET", "path": "/orders/ord1", "form": {}},
+        {"method": "GET", "path": "/orders/ord1", "form": {}},
+        {"method": "GET", "path": "/orders/ord10", "form": {}},  # another order whose id starts the same
+        {"method": "POST", "path": "/refunds", "form": {"txn_id": "m-ord1-1-1", "amount": "40.00"}},
+        {"method": "POST", "path": "/refunds", "form": {"txn_id": "m-other-1-1"}},
+        {"method": "POST", "path": "/mandates/mnd1", "form": {"command": "pause"}},
+        {"method": "POST", "path": "/session", "form": {}, "json": {"order_id": "ord1"}},
+    ]
+    counts = juspay_calls(log, {"ord1": "{order_id}", "mnd1": "{mandate_id}"})
+    assert counts == {
+        "GET /orders/{order_id}": 2,  # not ord10's, whose id starts the same
+        "POST /mandates/{mandate_id} command=pause": 1,
+        "POST /refunds": 1,  # the Txn-ID refund of ord1's transaction, not the other one
+        "POST /session": 1,
+    }
+
+
+def test_the_followers_wait_poll_decide_loop_is_folded() -> None:
+    states = ["Init"] + ["AwaitWebhookOrTimeout", "CheckOrderStatus", "Decide"] * 3
+    assert _compress([*states, "AwaitWebhookOrTimeout", "ResolvedByWebhook"]) == (
+        "Init → (wait → poll → decide) x3 → AwaitWebhookOrTimeout → ResolvedByWebhook"
+    )
+    assert _compress(["Init", "AwaitWebhookOrTimeout", "ResolvedByWebhook"]) == (
+        "Init → AwaitWebhookOrTimeout → ResolvedByWebhook"
+    )
+
+
+def test_a_result_is_ok_only_with_checks_that_all_held_and_no_error() -> None:
+    assert result().ok
+    assert not result(checks=[]).ok
+    assert result(checks=[]).failures() == ["the scenario checked nothing"]
+    wrong = Check("balance", False, "expected '90.00', got '80.00'")
+    failed = result(checks=[Check("one debit", True), wrong])
+    assert not failed.ok
+    assert failed.failures() == ["balance: expected '90.00', got '80.00'"]
+    stopped = result(error="timed out waiting for OrderSettled")
+    assert not stopped.ok
+    assert stopped.failures() == ["stopped: timed out waiting for OrderSettled"]
+
+
+def test_the_report_shows_the_facts_and_every_failure() -> None:
+    facts = OrderFacts(
+        order_id="ord1",
+        customer_id="cust1",
+        juspay_status="PARTIAL_CHARGED",
+        settlement_status="SETTLED",
+        wallet_before="100.00",
+        wallet_after="90.00",
+        webhooks=["ORDER_PARTIAL_CHARGED (delivered)"],
+        bus={"paybridge/OrderSettled": 1},
+    )
+    text = render(
+        3,
+        result(
+            orders=[facts],
+            checks=[Check("balance", False, "expected '90.00', got '80.00'")],
+            juspay_calls={"GET /orders/{order_id}": 1},
+        ),
+    )
+    assert text.splitlines()[0] == "== 3. Split payment: FAILED (1.5 s)"
+    assert "wallet     100.00 → 90.00" in text
+    assert "Juspay PARTIAL_CHARGED; here SETTLED" in text
+    assert "GET /orders/{order_id} x1" in text
+    assert "FAILED: balance: expected '90.00', got '80.00'" in text
+    summary = render_summary([result(), result(error="x", title="Wallet only")], 42.0, ["a routing problem"])
+    assert summary.splitlines() == [
+        "demo: 1/2 scenarios passed in 42 s",
+        "  FAILED: Wallet only",
+        "  FAILED: a routing problem",
+    ]
+
+
+class _StubClient:
+    """Just enough of DemoClient for a scenario that follows no order."""
+
+    def juspay_requests(self) -> list[dict[str, Any]]:
+        return []
+
+    def aws(self, service: str) -> object:
+        return object()
+
+    def resource(self, logical_id: str, attribute: str = "Ref") -> str:
+        return "arn:aws:states:ap-south-1:123456789012:stateMachine:x"
+
+
+def test_a_scenario_that_stops_half_way_fails_with_what_it_waited_for() -> None:
+    @scenario("half", "Half a scenario")
+    def half(run: Run) -> None:
+        """Checks one thing, then waits in vain."""
+        run.check(True, "the first step")
+        raise DemoError("timed out waiting for OrderSettled")
+
+    outcome = half(_StubClient())  # type: ignore[arg-type]
+
+    assert (outcome.key, outcome.title, outcome.summary) == ("half", "Half a scenario", half.run.__doc__)
+    assert not outcome.ok
+    assert outcome.failures() == ["stopped: timed out waiting for OrderSettled"]
+    assert [c.what for c in outcome.checks] == ["the first step"]
