@@ -11,13 +11,13 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from demo.client import DemoClient
+from demo.client import DemoClient, DemoError
 from demo.report import render, render_summary
 from demo.result import ScenarioResult
 from demo.run import Scenario
+from demo.runner import routing_problems, run_scenarios
 from demo.scenarios import SCENARIOS, by_key
 from demo.stack import local_stack
 
@@ -39,36 +39,18 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def run_all(client: DemoClient, scenarios: list[Scenario], jobs: int) -> list[ScenarioResult]:
-    """Runs the scenarios (``exclusive`` ones alone, after the rest); answers results in list order."""
-    results: dict[str, ScenarioResult] = {}
-    total = len(scenarios)
-
-    def done(result: ScenarioResult) -> None:
-        results[result.key] = result
-        verdict = "ok    " if result.ok else "FAILED"
-        say(f"  [{len(results):2}/{total}] {verdict} {result.title} ({result.seconds:.1f} s)")
-
-    shared = [s for s in scenarios if not s.exclusive]
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scenario") as pool:
-        for future in as_completed([pool.submit(s, client) for s in shared]):
-            done(future.result())
-    for alone in (s for s in scenarios if s.exclusive):
-        done(alone(client))
-    return [results[s.key] for s in scenarios]
-
-
-def routing_problems(client: DemoClient) -> list[str]:
-    """Juspay calls whose ``x-routing-id`` was not their customer's (the simulator judges every call)."""
-    violations = client.sim("GET", "/__sim/routing-violations")
-    return [f"Juspay call {v['method']} {v['path']} routed by {v['routing_id']!r}" for v in violations]
-
-
 def demo(client: DemoClient, scenarios: list[Scenario], jobs: int, json_path: Path | None) -> int:
     """Runs, reports, answers the exit status."""
     started = time.monotonic()
     say(f"running {len(scenarios)} scenarios, {jobs} at a time")
-    results = run_all(client, scenarios, jobs)
+    finished: list[ScenarioResult] = []
+
+    def progress(result: ScenarioResult) -> None:
+        finished.append(result)
+        verdict = "ok    " if result.ok else "FAILED"
+        say(f"  [{len(finished):2}/{len(scenarios)}] {verdict} {result.title} ({result.seconds:.1f} s)")
+
+    results = run_scenarios(client, scenarios, jobs=jobs, on_result=progress)
     problems = routing_problems(client)
     say("")
     for number, result in enumerate(results, start=1):
@@ -87,11 +69,23 @@ def main(argv: list[str]) -> int:
         for found in SCENARIOS:
             say(f"{found.key:10} {found.title}")
         return 0
-    scenarios = [by_key(k.strip()) for k in args.only.split(",")] if args.only else list(SCENARIOS)
+    try:
+        scenarios = [by_key(k.strip()) for k in args.only.split(",")] if args.only else list(SCENARIOS)
+    except KeyError as exc:
+        say(f"demo: {exc.args[0]}")
+        return 2
     if args.outputs:
         return demo(DemoClient.from_file(args.outputs), scenarios, args.jobs, args.json)
     started = time.monotonic()
     say("starting the local stack (emulated AWS, the API, the Juspay simulator) on free ports ...")
+    try:
+        return _on_own_stack(args, scenarios, started)
+    except DemoError as exc:  # the stack did not start (or stopped answering): say why, no traceback
+        say(f"demo: {exc}")
+        return 1
+
+
+def _on_own_stack(args: argparse.Namespace, scenarios: list[Scenario], started: float) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="paybridge-demo-") as directory,
         local_stack(Path(directory)) as path,

@@ -190,6 +190,14 @@ class DemoClient:
         found: list[dict[str, Any]] = self.sim("GET", "/__sim/requests")
         return found
 
+    def txn_refund_calls(self, txn_id: str) -> list[dict[str, Any]]:
+        """The Txn-ID refund calls (``POST /refunds``) Juspay received for transaction ``txn_id``."""
+        return [
+            r
+            for r in self.juspay_requests()
+            if r.get("path") == "/refunds" and (r.get("form") or {}).get("txn_id") == txn_id
+        ]
+
     def webhook_deliveries(self, order_id: str) -> list[dict[str, Any]]:
         """The simulator's webhook deliveries for ``order_id``."""
         log: list[dict[str, Any]] = self.sim("GET", "/__sim/webhooks")

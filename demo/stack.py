@@ -32,6 +32,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _taken(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _ports(env: dict[str, str]) -> dict[str, str]:
+    """Free ports, or the ``LOCAL_*_PORT`` given, refused when something (a ``make local``?) holds them."""
+    ports = {}
+    for name in _PORTS:
+        given = env.get(name)
+        if given and _taken(int(given)):
+            raise DemoError(f"{name}={given} is in use (a running make local?): unset it to use free ports")
+        ports[name] = given or str(free_port())
+    return ports
+
+
 @contextmanager
 def local_stack(directory: Path, *, startup_s: float = 120.0) -> Iterator[Path]:
     """Runs the local stack until the block ends; yields its outputs file (in ``directory``, with its log).
@@ -41,7 +61,7 @@ def local_stack(directory: Path, *, startup_s: float = 120.0) -> Iterator[Path]:
     """
     outputs = directory / "outputs.json"
     env = dict(os.environ)
-    env.update({name: env.get(name) or str(free_port()) for name in _PORTS})
+    env.update(_ports(env))
     env["LOCAL_TIME_SCALE"] = env.get("LOCAL_TIME_SCALE") or DEMO_TIME_SCALE
     env["LOCAL_PARAMETER_OVERRIDES"] = f"{DEMO_OVERRIDES} {env.get('LOCAL_PARAMETER_OVERRIDES', '')}".strip()
     env["LOCAL_OUTPUTS"] = str(outputs)

@@ -56,8 +56,9 @@ def resolved_by_late_webhook(run: Run) -> None:
     run.follow(order_id, customer, wallet_before=run.fund(customer, "100.00"))
     client.put_order(_pending(order_id, customer))
     client.deliver(order_id, "TXN_CREATED")
-    # After 3 polls the next wait is 4 minutes (4 s here): the webhook lands inside it.
-    waiting = _only_execution(run, follower, order_id, polls=3)
+    # Waits double (1, 1, 1, 2, 4 s here): after the 5th poll the next is 8 minutes (8 s here), long enough
+    # for the webhook to land inside it on a busy machine rather than race the timer.
+    waiting = _only_execution(run, follower, order_id, polls=5)
     client.put_order(_charged(order_id, customer))
     client.deliver(order_id, "ORDER_PARTIAL_CHARGED")
     client.event(order_id, "OrderSettled")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -111,10 +112,7 @@ def wallet_too_low(run: Run) -> None:
         "one refund, SUCCESS",
     )
     run.equal(client.balance(customer), "5.00", "the wallet is untouched")
-    refund_posts = [r for r in client.juspay_requests() if r["path"] == "/refunds"]
-    run.equal(
-        sum(1 for r in refund_posts if r["form"].get("txn_id") == online_txn), 1, "one Txn-ID refund call"
-    )
+    run.equal(len(client.txn_refund_calls(online_txn)), 1, "one Txn-ID refund call")
 
 
 @scenario("storm", "A duplicate storm on one order")
@@ -135,8 +133,11 @@ def duplicate_storm(run: Run) -> None:
         copies = [pool.submit(client.deliver, order_id, "ORDER_PARTIAL_CHARGED") for _ in range(3)]
         deliveries = [f.result() for f in resends + copies]
     run.check(all(d["delivered"] for d in deliveries), "Juspay got a 200 for every delivery in the end")
-    statuses = [a["status"] for d in deliveries for a in d["attempts"]]
-    run.note(f"webhook answers during the storm: {sorted(statuses)}")
+    # Each attempt's HTTP status, or the error of an attempt that got none (a timeout on a busy machine).
+    answers = Counter(str(a["status"] or a["error"]) for d in deliveries for a in d["attempts"])
+    run.note(
+        "webhook answers during the storm: " + ", ".join(f"{k} x{n}" for k, n in sorted(answers.items()))
+    )
     client.event(order_id, "OrderSettled")
     time.sleep(QUIET_S)
     published = [e for e in client.bus.events(order_id) if e["source"] == "juspay"]

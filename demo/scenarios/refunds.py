@@ -43,8 +43,7 @@ def refund_manual_review(run: Run) -> None:
     run.equal([r["status"] for r in client.refunds(order_id)], ["MANUAL_REVIEW"], "the refund's status")
     run.equal(client.balance(customer), "90.00", "the wallet share stays debited")
     run.check("paybridge/WalletShareReversed" not in client.bus.kinds(order_id), "no credit-back")
-    posts = [r for r in client.juspay_requests() if r["path"] == "/refunds"]
-    run.equal(len([r for r in posts if r["form"].get("txn_id") == body["txn_id"]]), 1, "one refund call")
+    run.equal(len(client.txn_refund_calls(body["txn_id"])), 1, "one refund call")
 
 
 @scenario("race", "A refund from the dashboard that races settlement")

@@ -3,13 +3,17 @@ the report, and a scenario that stops half-way."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
+
+import pytest
 
 from demo.client import DemoError
 from demo.observe import _compress, juspay_calls
 from demo.report import render, render_summary
 from demo.result import Check, OrderFacts, ScenarioResult
 from demo.run import Run, scenario
+from demo.stack import _ports
 
 
 def result(**overrides: Any) -> ScenarioResult:
@@ -126,3 +130,15 @@ def test_a_scenario_that_stops_half_way_fails_with_what_it_waited_for() -> None:
     assert not outcome.ok
     assert outcome.failures() == ["stopped: timed out waiting for OrderSettled"]
     assert [c.what for c in outcome.checks] == ["the first step"]
+
+
+def test_a_port_given_but_taken_is_refused_before_anything_starts() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = str(holder.getsockname()[1])
+        with pytest.raises(DemoError, match=f"LOCAL_API_PORT={taken} is in use"):
+            _ports({"LOCAL_API_PORT": taken})
+    ports = _ports({})
+    assert sorted(ports) == ["LOCAL_API_PORT", "LOCAL_AWS_PORT", "LOCAL_JUSPAY_PORT"]
+    assert all(int(p) > 0 for p in ports.values())
