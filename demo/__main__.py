@@ -50,7 +50,10 @@ def demo(client: DemoClient, scenarios: list[Scenario], jobs: int, json_path: Pa
         verdict = "ok    " if result.ok else "FAILED"
         say(f"  [{len(finished):2}/{len(scenarios)}] {verdict} {result.title} ({result.seconds:.1f} s)")
 
-    results = run_scenarios(client, scenarios, jobs=jobs, on_result=progress)
+    def starting(scenario: Scenario) -> None:
+        say(f"  [ -/{len(scenarios)}] start  {scenario.title}")
+
+    results = run_scenarios(client, scenarios, jobs=jobs, on_start=starting, on_result=progress)
     problems = routing_problems(client)
     say("")
     for number, result in enumerate(results, start=1):

@@ -46,7 +46,8 @@ class Follower:
         self._lock = threading.Lock()
 
     def executions(self, order_id: str) -> list[dict[str, Any]]:
-        """The order's executions, oldest first: ``{name, status, states: [...], transitions}``."""
+        """The order's executions, oldest first: ``{name, status, states: [...], transitions, wait_s}``
+        (``wait_s``: how long its latest callback wait lasts, in real seconds)."""
         found = []
         for execution in self._list():
             arn = execution["executionArn"]
@@ -84,8 +85,21 @@ class Follower:
         states = [
             str(e["stateEnteredEventDetails"]["name"]) for e in events if e["type"].endswith("StateEntered")
         ]
+        # The timeout of the latest callback wait (TaskScheduled's timeoutInSeconds, as on AWS).
+        waits = [
+            int(e["taskScheduledEventDetails"].get("timeoutInSeconds") or 0)
+            for e in events
+            if e["type"] == "TaskScheduled"
+            and str(e["taskScheduledEventDetails"].get("resource", "")).endswith("waitForTaskToken")
+        ]
         status = self._sfn.describe_execution(executionArn=execution["executionArn"])["status"]
-        return {"name": execution["name"], "status": status, "states": states, "transitions": len(states)}
+        return {
+            "name": execution["name"],
+            "status": status,
+            "states": states,
+            "transitions": len(states),
+            "wait_s": waits[-1] if waits else None,
+        }
 
 
 def _compress(states: list[str]) -> str:

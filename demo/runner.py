@@ -18,12 +18,14 @@ def run_scenarios(
     scenarios: Sequence[Scenario] = SCENARIOS,
     *,
     jobs: int = 4,
+    on_start: Callable[[Scenario], None] | None = None,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
     """Runs ``scenarios`` against ``client``'s stack; answers their results in the order given.
 
-    ``on_result`` is called as each one ends (progress). Scenarios use ids of their own, so they can share a
-    stack; an ``exclusive`` one (reconciliation reads every order touched in its window) runs alone.
+    ``on_start`` and ``on_result`` are called as each one starts and ends (progress). Scenarios use ids of
+    their own, so they can share a stack; an ``exclusive`` one (reconciliation reads every order touched in
+    its window) runs alone, after the others.
     """
     results: dict[str, ScenarioResult] = {}
 
@@ -32,12 +34,17 @@ def run_scenarios(
         if on_result is not None:
             on_result(result)
 
+    def start(scenario: Scenario) -> ScenarioResult:
+        if on_start is not None:
+            on_start(scenario)
+        return scenario(client)
+
     shared = [s for s in scenarios if not s.exclusive]
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scenario") as pool:
-        for future in as_completed([pool.submit(s, client) for s in shared]):
+        for future in as_completed([pool.submit(start, s) for s in shared]):
             done(future.result())
     for alone in (s for s in scenarios if s.exclusive):
-        done(alone(client))
+        done(start(alone))
     return [results[s.key] for s in scenarios]
 
 

@@ -22,18 +22,22 @@ def _polls(execution: dict[str, Any]) -> int:
     return int(execution["states"].count("CheckOrderStatus"))
 
 
-def _only_execution(run: Run, follower: Follower, order_id: str, *, polls: int = 0) -> dict[str, Any]:
-    """Waits for the order's one execution to have polled ``polls`` times and be waiting again."""
+def _only_execution(
+    run: Run, follower: Follower, order_id: str, *, polls: int = 0, wait_s: int = 0
+) -> dict[str, Any]:
+    """Waits for the order's one execution to have polled ``polls`` times and be in a wait of ``wait_s``."""
 
     def ready() -> dict[str, Any] | None:
         executions = follower.executions(order_id)
         if len(executions) != 1:
             return None
         [execution] = executions
-        waiting = execution["states"][-1:] == ["AwaitWebhookOrTimeout"]
-        return execution if waiting and _polls(execution) >= polls else None
+        waiting = execution["states"][-1:] == ["AwaitWebhookOrTimeout"] and execution["wait_s"] is not None
+        long_enough = waiting and execution["wait_s"] >= wait_s and _polls(execution) >= polls
+        return execution if long_enough else None
 
-    found: dict[str, Any] = run.client.eventually(ready, f"the follower of {order_id} after {polls} polls")
+    what = f"the follower of {order_id} polling {polls} times and then waiting {wait_s} s or more"
+    found: dict[str, Any] = run.client.eventually(ready, what)
     return found
 
 
@@ -49,16 +53,16 @@ def _ended(run: Run, follower: Follower, order_id: str, final_state: str) -> lis
 
 @scenario("late", "Pending order resolved by a late webhook")
 def resolved_by_late_webhook(run: Run) -> None:
-    """TXN_CREATED starts the follower; it polls a pending order; the success webhook comes late and
-    ends the follower's wait at once (no further poll)."""
+    """TXN_CREATED starts the follower, which polls the pending order on its growing schedule; the success
+    webhook comes late, during a wait, and ends that wait at once (no poll after it)."""
     client, follower = run.client, Follower(run.client)
     order_id, customer = run.ids("late")
     run.follow(order_id, customer, wallet_before=run.fund(customer, "100.00"))
     client.put_order(_pending(order_id, customer))
     client.deliver(order_id, "TXN_CREATED")
-    # Waits double (1, 1, 1, 2, 4 s here): after the 5th poll the next is 8 minutes (8 s here), long enough
-    # for the webhook to land inside it on a busy machine rather than race the timer.
-    waiting = _only_execution(run, follower, order_id, polls=5)
+    # The follower's waits grow (30 s, 30 s, 1 min, 2 min, ...; divided by LOCAL_TIME_SCALE): pay once it is
+    # in a wait of 6 s or more, so the webhook lands inside it rather than racing its timer.
+    waiting = _only_execution(run, follower, order_id, wait_s=6)
     client.put_order(_charged(order_id, customer))
     client.deliver(order_id, "ORDER_PARTIAL_CHARGED")
     client.event(order_id, "OrderSettled")
