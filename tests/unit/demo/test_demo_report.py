@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from demo.client import DemoError
-from demo.observe import _compress, juspay_calls
+from demo.observe import Follower, _compress, juspay_calls
 from demo.report import render, render_summary
 from demo.result import Check, OrderFacts, ScenarioResult
 from demo.run import Run, scenario
@@ -142,3 +142,60 @@ def test_a_port_given_but_taken_is_refused_before_anything_starts() -> None:
     ports = _ports({})
     assert sorted(ports) == ["LOCAL_API_PORT", "LOCAL_AWS_PORT", "LOCAL_JUSPAY_PORT"]
     assert all(int(p) > 0 for p in ports.values())
+
+
+class _StubStepFunctions:
+    """An execution of order ``ord1`` (and one of another order), its history paged as Step Functions does."""
+
+    def __init__(self) -> None:
+        entered = [
+            {"type": "PassStateEntered", "stateEnteredEventDetails": {"name": "Init"}},
+            {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "AwaitWebhookOrTimeout"}},
+            {
+                "type": "TaskScheduled",
+                "taskScheduledEventDetails": {"resource": "invoke.waitForTaskToken", "timeoutInSeconds": 1},
+            },
+            {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "CheckOrderStatus"}},
+            {"type": "TaskScheduled", "taskScheduledEventDetails": {"resource": "invoke"}},
+            {"type": "ChoiceStateEntered", "stateEnteredEventDetails": {"name": "Decide"}},
+            {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "AwaitWebhookOrTimeout"}},
+            {
+                "type": "TaskScheduled",
+                "taskScheduledEventDetails": {"resource": "invoke.waitForTaskToken", "timeoutInSeconds": 8},
+            },
+        ]
+        self.pages = [entered[:4], entered[4:]]
+
+    def list_executions(self, **kwargs: Any) -> dict[str, Any]:
+        executions = [
+            {"executionArn": "arn:e2", "name": "other-f1", "startDate": 2},
+            {"executionArn": "arn:e1", "name": "ord1-f1", "startDate": 1},
+        ]
+        return {"executions": executions}
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        order = "ord1" if executionArn == "arn:e1" else "other"
+        return {"input": f'{{"order_id": "{order}"}}', "status": "RUNNING"}
+
+    def get_execution_history(self, executionArn: str, nextToken: str | None = None) -> dict[str, Any]:
+        page = int(nextToken or 0)
+        answer: dict[str, Any] = {"events": self.pages[page]}
+        if page + 1 < len(self.pages):
+            answer["nextToken"] = str(page + 1)
+        return answer
+
+
+def test_the_follower_is_read_from_the_execution_history_of_the_orders_own_executions() -> None:
+    client = _StubClient()
+    sfn = _StubStepFunctions()
+    client.aws = lambda service: sfn  # type: ignore[method-assign]
+
+    [execution] = Follower(client).executions("ord1")  # type: ignore[arg-type]
+
+    assert execution == {
+        "name": "ord1-f1",
+        "status": "RUNNING",
+        "states": ["Init", "AwaitWebhookOrTimeout", "CheckOrderStatus", "Decide", "AwaitWebhookOrTimeout"],
+        "transitions": 5,
+        "wait_s": 8,  # the latest callback wait's timeout, not the poll task's
+    }
