@@ -74,6 +74,8 @@ class Follower:
             kwargs["nextToken"] = page["nextToken"]
 
     def _path(self, execution: dict[str, Any]) -> dict[str, Any]:
+        # The status first: a history read after an ended status is complete (read before, it may not be).
+        status = self._sfn.describe_execution(executionArn=execution["executionArn"])["status"]
         events: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"executionArn": execution["executionArn"]}
         while True:
@@ -92,7 +94,6 @@ class Follower:
             if e["type"] == "TaskScheduled"
             and str(e["taskScheduledEventDetails"].get("resource", "")).endswith("waitForTaskToken")
         ]
-        status = self._sfn.describe_execution(executionArn=execution["executionArn"])["status"]
         return {
             "name": execution["name"],
             "status": status,

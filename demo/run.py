@@ -98,18 +98,22 @@ class Run:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named scenario: call it with a client to run it; ``exclusive`` ones run with nothing beside them."""
+    """A named scenario: call it with a client to run it. ``exclusive`` ones run with nothing beside them;
+    ``slow`` ones (they wait for the follower's schedule) are started first."""
 
     key: str
     title: str
     run: Callable[[DemoClient], ScenarioResult]
     exclusive: bool = False
+    slow: bool = False
 
     def __call__(self, client: DemoClient) -> ScenarioResult:
         return self.run(client)
 
 
-def scenario(key: str, title: str, *, exclusive: bool = False) -> Callable[[Callable[[Run], None]], Scenario]:
+def scenario(
+    key: str, title: str, *, exclusive: bool = False, slow: bool = False
+) -> Callable[[Callable[[Run], None]], Scenario]:
     """Makes a scenario of ``body(run)``: the body acts and checks; a wait that runs out ends it as failed."""
 
     def wrap(body: Callable[[Run], None]) -> Scenario:
@@ -127,6 +131,6 @@ def scenario(key: str, title: str, *, exclusive: bool = False) -> Callable[[Call
 
         summary = " ".join((body.__doc__ or "").split())
         run.__doc__ = body.__doc__
-        return Scenario(key, title, run, exclusive)
+        return Scenario(key, title, run, exclusive, slow)
 
     return wrap

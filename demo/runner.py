@@ -39,7 +39,7 @@ def run_scenarios(
             on_start(scenario)
         return scenario(client)
 
-    shared = [s for s in scenarios if not s.exclusive]
+    shared = sorted((s for s in scenarios if not s.exclusive), key=lambda s: not s.slow)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scenario") as pool:
         for future in as_completed([pool.submit(start, s) for s in shared]):
             done(future.result())

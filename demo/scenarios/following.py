@@ -51,7 +51,7 @@ def _ended(run: Run, follower: Follower, order_id: str, final_state: str) -> lis
     return executions
 
 
-@scenario("late", "Pending order resolved by a late webhook")
+@scenario("late", "Pending order resolved by a late webhook", slow=True)
 def resolved_by_late_webhook(run: Run) -> None:
     """TXN_CREATED starts the follower, which polls the pending order on its growing schedule; the success
     webhook comes late, during a wait, and ends that wait at once (no poll after it)."""
@@ -72,7 +72,7 @@ def resolved_by_late_webhook(run: Run) -> None:
     run.equal(client.balance(customer), "90.00", "the wallet share debited once")
 
 
-@scenario("polling", "Pending order resolved by polling only")
+@scenario("polling", "Pending order resolved by polling only", slow=True)
 def resolved_by_polling(run: Run) -> None:
     """TXN_CREATED starts the follower; the success webhook is lost; the follower's poll finds it paid."""
     client, follower = run.client, Follower(run.client)
@@ -91,7 +91,7 @@ def resolved_by_polling(run: Run) -> None:
     run.equal(delivered, ["TXN_CREATED"], "no payment webhook was ever delivered")
 
 
-@scenario("retry", "A second attempt after a failed one")
+@scenario("retry", "A second attempt after a failed one", slow=True)
 def second_attempt(run: Run) -> None:
     """Attempt 1 fails (its follow ends); attempt 2 starts (a new follow) and succeeds with its webhook lost:
     the second follow finds it, and only attempt 2's wallet entry is debited."""
