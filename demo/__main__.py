@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from demo.client import DemoClient, DemoError
+from demo.orders import ROOT
 from demo.report import render, render_summary
 from demo.result import ScenarioResult
 from demo.run import Scenario
@@ -97,6 +99,11 @@ def _on_own_stack(args: argparse.Namespace, scenarios: list[Scenario], started: 
         up = time.monotonic() - started
         say(f"  up in {up:.1f} s: API {client.api_url}, Juspay simulator {client.sim_url}")
         code = demo(client, scenarios, args.jobs, args.json)
+        if code != 0:  # the stack's own log goes with the temporary directory: keep it for the reader
+            kept = ROOT / ".local" / "demo-failed.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path.parent / "local.log", kept)
+            say(f"the local stack's log: {kept}")
     say(f"demo finished in {time.monotonic() - started:.0f} s (stack included)")
     return code
 
