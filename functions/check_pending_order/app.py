@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
@@ -20,7 +19,7 @@ from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
-from paybridge.juspay import JuspayClient, parse_api_key_secret
+from paybridge.juspay.factory import juspay_client
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
 from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
 from paybridge.observability import logger, metrics, tracer
@@ -52,12 +51,6 @@ def _runtime() -> _Runtime:
     )
 
 
-def _juspay(settings: Settings) -> JuspayClient:
-    # Through Powertools' cache (max_age): a rotated key is picked up without a cold start.
-    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
-    return JuspayClient(settings.juspay, parse_api_key_secret(str(secret)))
-
-
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -66,7 +59,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     runtime = _runtime()
     deps = CheckDependencies(
         repository=runtime.repository,
-        juspay=_juspay(runtime.settings),
+        juspay=juspay_client(runtime.settings),
         publisher=runtime.publisher,
         clock=lambda: datetime.now(UTC),
         schedule=runtime.schedule,

@@ -22,10 +22,11 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import requests
 
+from paybridge_local.simulator.jwe import JweGateway
 from paybridge_local.simulator.state import (
     JsonDict,
     SimError,
@@ -160,6 +161,7 @@ class JuspaySimulator:
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
         self.state = SimulatorState(merchant_id)
+        self.jwe = JweGateway(merchant_id)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -210,6 +212,8 @@ class JuspaySimulator:
     def handle(self, request: _Request) -> tuple[int, Any] | None:
         """Status and JSON body for a request; None means "drop the connection without answering"."""
         try:
+            if request.path.startswith("/__sim/jwe/"):
+                return self._encrypted(request)
             if request.path.startswith("/__sim/"):
                 return self._route(_CONTROL_ROUTES, request, api=False)
             self.state.record_request(self._log_entry(request))
@@ -224,6 +228,8 @@ class JuspaySimulator:
                         f"simulated_{fault['status']}", f"Simulated failure (HTTP {fault['status']})"
                     )
                     return fault["status"], body
+            if self.jwe.owns(request.path):  # the encrypted API authenticates by its signature (jwe.py)
+                return self._encrypted(request)
             self._authenticate(request)
             return self._route(_API_ROUTES, request, api=True)
         except SimError as exc:
@@ -250,6 +256,18 @@ class JuspaySimulator:
                 404, envelope("not_found", f"No such API: {request.path}", code="RESOURCE_NOT_FOUND")
             )
         raise control_error(404, f"no control operation {request.method} {request.path}")
+
+    def _encrypted(self, request: _Request) -> tuple[int, Any]:
+        return self.jwe.handle(request.method, request.path, request.headers, request.body, self._plain)
+
+    def _plain(self, method: str, path: str, form: dict[str, str]) -> tuple[int, Any]:
+        """The plain API's answer to a call the encrypted API has decrypted and authenticated."""
+        body = urlencode(form).encode("utf-8")
+        inner = _Request(method, path, {}, {"content-type": "application/x-www-form-urlencoded"}, body)
+        try:
+            return self._route(_API_ROUTES, inner, api=True)
+        except SimError as exc:
+            return exc.status, exc.body
 
     def _authenticate(self, request: _Request) -> None:
         header = request.headers.get("authorization", "")

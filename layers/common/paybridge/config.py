@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +25,9 @@ class JuspayConfig(BaseModel):
     connect_timeout_s: float = 3.05
     read_timeout_s: float = 10.0
     max_retries: int = 3
+    #: "plain" (Basic auth, form bodies) or "encrypted": Order Status and order refunds through Juspay's
+    #: JWE/JWS v4 endpoints, with the key pair held in the same secret (``paybridge.juspay.jwe``).
+    api_mode: Literal["plain", "encrypted"] = "plain"
 
 
 class Settings(BaseModel):
@@ -135,5 +139,13 @@ class Settings(BaseModel):
                 # Retries inside one call; a Lambda retry after them re-uses the same refund id.
                 max_retries=opt_int("JUSPAY_MAX_RETRIES", 3),
                 read_timeout_s=float(e.get("JUSPAY_READ_TIMEOUT_SECONDS", "") or 10.0),
+                api_mode=_api_mode(e.get("JUSPAY_API_MODE", "")),
             ),
         )
+
+
+def _api_mode(raw: str) -> Literal["plain", "encrypted"]:
+    value = raw.strip().lower() or "plain"
+    if value not in ("plain", "encrypted"):
+        raise ValueError(f"JUSPAY_API_MODE must be plain or encrypted, not {raw!r}")
+    return "encrypted" if value == "encrypted" else "plain"
