@@ -20,10 +20,8 @@ from botocore.credentials import Credentials
 __all__ = ["DemoClient", "DemoError", "EventTap"]
 
 T = TypeVar("T")
-#: The local stack's documented credentials and webhook Basic credentials (README, "The local stack").
+#: The local stack's documented credentials (README, "The local stack").
 LOCAL_KEY = "testing"
-DEFAULT_WEBHOOK_USER = "juspay-local"
-DEFAULT_WEBHOOK_PASSWORD = "local-webhook-password"  # noqa: S105 (local-only, documented default)
 
 
 class DemoError(Exception):
@@ -74,11 +72,6 @@ class DemoClient:
         urls = outputs["urls"]
         self.api_url = str(urls["api"]).rstrip("/")
         self.sim_url = str(urls["juspay"]).rstrip("/")
-        self.webhook_url = str(urls["webhook"])
-        self.webhook_auth = (
-            os.environ.get("LOCAL_WEBHOOK_USERNAME") or DEFAULT_WEBHOOK_USER,
-            os.environ.get("LOCAL_WEBHOOK_PASSWORD") or DEFAULT_WEBHOOK_PASSWORD,
-        )
         self._session: Any = boto3.session.Session(
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY, region_name=self.region
         )
@@ -174,16 +167,6 @@ class DemoClient:
         if not delivery.get("delivered"):
             raise DemoError(f"{event_name} for {order_id} was not accepted: {delivery.get('attempts')}")
         return delivery
-
-    def post_webhook(self, body: bytes) -> requests.Response:
-        """Posts a webhook body as Juspay does (HTTP Basic with the webhook credentials)."""
-        return requests.post(
-            self.webhook_url,
-            data=body,
-            auth=self.webhook_auth,
-            headers={"Content-Type": "application/json"},
-            timeout=60,
-        )
 
     def juspay_requests(self) -> list[dict[str, Any]]:
         """Every Juspay API call the simulator received so far, in order."""

@@ -19,7 +19,7 @@ __all__ = ["Run", "Scenario", "scenario"]
 _counter = iter(range(1, 10**9))
 _counter_lock = threading.Lock()
 #: Ids of one process differ from those of any earlier run against the same stack.
-_PROCESS_TAG = secrets.token_hex(2)
+_PROCESS_TAG = secrets.token_hex(3)
 
 
 class Run:
