@@ -118,8 +118,11 @@ def reconciliation_run(run: Run) -> None:
     try:
         client.put_order(split_card(outage_id, outage_customer))
         client.deliver(outage_id, "ORDER_PARTIAL_CHARGED")
+        # Lambda retries a failed event after about 1 and 2 minutes (divided by the stack's time scale).
         letter = client.eventually(
-            lambda: _dead_letter(client, outage_id), "settlement in the dead-letter queue"
+            lambda: _dead_letter(client, outage_id),
+            "settlement in the dead-letter queue",
+            timeout_s=max(client.wait_s, 240),
         )
         run.equal(letter["error"]["errorType"], "JuspayUnavailableError", "dead-lettered: Juspay unavailable")
     finally:
