@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 import requests
 
 from paybridge_local.simulator.jwe import JweGateway
+from paybridge_local.simulator.mandate_debits import MandateDebits
 from paybridge_local.simulator.state import (
     JsonDict,
     SimError,
@@ -162,6 +163,7 @@ class JuspaySimulator:
         self.webhook_timeout_s = webhook_timeout_s
         self.state = SimulatorState(merchant_id)
         self.jwe = JweGateway(merchant_id)
+        self.debits = MandateDebits(self)  # recurring debits (mandate_debits.py)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -215,7 +217,8 @@ class JuspaySimulator:
             if request.path.startswith("/__sim/jwe/"):
                 return self._encrypted(request)
             if request.path.startswith("/__sim/"):
-                return self._route(_CONTROL_ROUTES, request, api=False)
+                claimed = self.debits.control(request.method, request.path, request.json)
+                return claimed or self._route(_CONTROL_ROUTES, request, api=False)
             self.state.record_request(self._log_entry(request))
             fault = self.state.take_fault(request.method, request.path)
             if fault is not None:
@@ -231,7 +234,8 @@ class JuspaySimulator:
             if self.jwe.owns(request.path):  # the encrypted API authenticates by its signature (jwe.py)
                 return self._encrypted(request)
             self._authenticate(request)
-            return self._route(_API_ROUTES, request, api=True)
+            claimed = self.debits.api(request.method, request.path, request.form)
+            return claimed or self._route(_API_ROUTES, request, api=True)
         except SimError as exc:
             return exc.status, exc.body
 
@@ -336,6 +340,7 @@ class JuspaySimulator:
 
     def ctl_reset(self, request: _Request) -> tuple[int, Any]:
         self.state.reset()
+        self.debits.reset()
         return 200, {"reset": True}
 
     def ctl_put_order(self, request: _Request, order_id: str) -> tuple[int, Any]:
@@ -441,7 +446,7 @@ class JuspaySimulator:
         delivery = {
             "event_id": event["id"],
             "event_name": event["event_name"],
-            "order_id": event["content"]["order"]["order_id"],
+            "order_id": (event["content"].get("order") or {}).get("order_id"),
             "delivered": delivered,
             "attempts": attempts,
         }

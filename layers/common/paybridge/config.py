@@ -86,6 +86,10 @@ class Settings(BaseModel):
     wallet_display_name: str = "Wallet"
     #: Last known state of each mandate (pk mandate_id), kept current by MANDATE_* webhooks.
     mandates_table: str = ""
+    #: Recurring debits: one item per mandate and billing cycle, plus order/notification pointers.
+    mandate_debits_table: str = ""
+    #: How long after the pre-debit notification a debit may be executed (RBI: at least 24 h; unscaled).
+    mandate_notification_window_s: int = Field(default=24 * 3600, ge=1)
     #: Divides every wait, timeout, expiry and deadline of following and sweeping (1 on AWS; the local
     #: stack's ``LOCAL_TIME_SCALE`` raises it so a day of following runs in minutes).
     time_scale: int = Field(default=1, ge=1)
@@ -122,6 +126,8 @@ class Settings(BaseModel):
             pending_order_deadline_s=opt_int("PENDING_ORDER_DEADLINE_SECONDS", 24 * 3600),
             order_expiry_minutes=opt_int("ORDER_EXPIRY_MINUTES", 15),
             mandates_table=e.get("MANDATES_TABLE", ""),
+            mandate_debits_table=e.get("MANDATE_DEBITS_TABLE", ""),
+            mandate_notification_window_s=opt_int("MANDATE_NOTIFICATION_WINDOW_SECONDS", 24 * 3600),
             time_scale=opt_int("TIME_SCALE", 1),
             sdk_signer=e.get("SDK_SIGNER", "") or "kms",
             sdk_signing_key_id=e.get("SDK_SIGNING_KEY_ID", ""),
