@@ -22,7 +22,7 @@ from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
 from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def _runtime() -> _Runtime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Step Functions task entry point; answers the execution's next state document."""

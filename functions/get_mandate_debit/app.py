@@ -17,7 +17,7 @@ from paybridge.logic.get_mandate_debit import get_mandate_debit
 from paybridge.logic.mandate_debit_outcome import to_answer
 from paybridge.models.mandate_debit import CYCLE_PATTERN, MandateDebitAnswer
 from paybridge.models.validation import MANDATE_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -45,7 +45,8 @@ def get_debit(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -18,7 +18,7 @@ from paybridge.logic.notify_mandate_debit import notify_mandate_debit
 from paybridge.mandate_debits_runtime import debit_dependencies
 from paybridge.models.mandate_debit import MandateDebitAnswer, NotifyDebitRequest
 from paybridge.models.validation import MANDATE_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -54,7 +54,8 @@ def notify(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -15,7 +15,7 @@ from paybridge.config import Settings
 from paybridge.logic.mandate_debit_outcome import DebitDependencies
 from paybridge.logic.track_mandate_debit import track_mandate_debit
 from paybridge.mandate_debits_runtime import debit_dependencies
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @functools.cache
@@ -26,7 +26,8 @@ def _deps() -> DebitDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers what it did (ids and states only)."""

@@ -58,7 +58,7 @@ from paybridge.models.juspay import (
     loads_juspay_json,
 )
 from paybridge.models.money import format_major, to_minor
-from paybridge.observability import logger
+from paybridge.observability import logger, register_secret
 
 __all__ = ["JuspayClient", "MandateCommand", "format_amount", "order_routing_id", "parse_api_key_secret"]
 
@@ -96,6 +96,7 @@ def parse_api_key_secret(secret_string: str) -> SecretStr:
     if not text:
         # Never echo the secret's content: say only what shape was expected.
         raise ValueError('Juspay API key secret must be the key or JSON {"api_key": "<key>"}')
+    register_secret(text)  # masked in every later log record, wherever it might appear
     return SecretStr(text)
 
 
