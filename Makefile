@@ -27,7 +27,7 @@ BUILT_TEMPLATE := .aws-sam/build/template.yaml
 # sam build validates that the runtime's interpreter is on PATH.
 SAM_PATH := $(dir $(PY313)):$(PATH)
 
-.PHONY: help venv local test lint template-checks cfn-lint-templates checkov-templates unit build deploy clean bench openapi soak reconcile
+.PHONY: help venv local demo test lint template-checks cfn-lint-templates checkov-templates unit build deploy clean bench openapi soak reconcile
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -57,6 +57,11 @@ venv: $(VENV)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp ## create the ven
 
 local: $(VENV)/.stamp ## run the whole system locally (emulated AWS + simulated Juspay); Ctrl-C stops
 	$(PY) -m paybridge_local
+
+# `make demo DEMO_ARGS="--only split,storm"`; `.venv/bin/python -m demo --help` lists the options.
+DEMO_ARGS ?=
+demo: $(VENV)/.stamp ## every scenario end to end on a fresh local stack (free ports), with a report; exit 1 if one fails
+	$(PY) -m demo $(DEMO_ARGS)
 
 lint: $(VENV)/.stamp $(SAM_VENV)/.stamp ## ruff, mypy, sam validate --lint, statelint, then template-checks
 	$(VENV)/bin/ruff check .
