@@ -15,7 +15,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service="paybridge")
-tracer = Tracer(service="paybridge")
+# Only botocore is patched at import: patching all that X-Ray supports imports requests, sqlite3, http.client
+# and more into every function (a large share of a cold start). The Juspay client patches requests when it
+# builds its session (paybridge.juspay.transport), so only functions that call Juspay pay for it.
+tracer = Tracer(service="paybridge", patch_modules=("botocore",))
 metrics = Metrics(namespace="Paybridge", service="paybridge")
 
 __all__ = ["MetricUnit", "logger", "metrics", "redact", "tracer"]
