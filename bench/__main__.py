@@ -3,7 +3,8 @@
 Absolute times depend on the machine; the ratios are what to compare between changes. Sections: hot paths
 (in-process, no AWS), cold start per function (``bench.cold_start``), warm p50/p99 of ingest, signing and
 settlement (``bench.warm``), remote calls of a split order settled by its first webhook
-(``bench.remote_calls``). Exits 1 when a figure misses its target (each section prints which).
+(``bench.remote_calls``), wallet movements against a growing ledger (``bench.ledger``). Exits 1 when a
+figure misses its target (each section prints which).
 """
 
 from __future__ import annotations
@@ -88,21 +89,25 @@ def hot_paths() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Every section in turn; 0 when every target holds (or ``--no-targets``), else 1."""
-    from bench import cold_start, remote_calls, warm
+    from bench import cold_start, ledger, remote_calls, warm
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--pairs", type=int, default=5, help="cold start: (floor, function) pairs each")
     parser.add_argument("--ingest-calls", type=int, default=1000)
     parser.add_argument("--signing-calls", type=int, default=10_000)
     parser.add_argument("--settlement-calls", type=int, default=500)
+    parser.add_argument("--movements", type=int, default=2000, help="ledger: wallet movements (patched)")
     parser.add_argument("--functions", help="cold start: comma-separated logical ids (default: all)")
-    parser.add_argument("--small", action="store_true", help="a quick run: 2 functions, 1 pair, 30 calls")
+    parser.add_argument(
+        "--small", action="store_true", help="a quick run (make test): 1 function, 1 pair, 30 calls"
+    )
     parser.add_argument("--no-targets", action="store_true", help="exit 0 whatever the figures")
     args = parser.parse_args(argv)
     only = set(args.functions.split(",")) if args.functions else None
     if args.small:
         args.pairs, args.ingest_calls, args.signing_calls, args.settlement_calls = 1, 30, 30, 30
-        only = {"IngestWebhookFunction", "GetWalletFunction"}
+        args.movements = 40
+        only = {"IngestWebhookFunction"}
     held = []
     print("== hot paths (in-process, no AWS)")
     hot_paths()
@@ -124,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n== remote calls: a split order settled by its first webhook")
     held.append(remote_calls.report(remote_calls.measure()))
+    print("\n== wallet movements against a growing ledger (moto in-process)")
+    held.append(
+        ledger.report(
+            [ledger.run(args.movements, patched=True), ledger.run(max(1, args.movements // 4), patched=False)]
+        )
+    )
     ok = all(held)
     print("\nall targets hold" if ok else "\nsome targets do not hold (FAIL above)")
     return 0 if ok or args.no_targets else 1
