@@ -14,6 +14,7 @@ import statistics
 import time
 import tracemalloc
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -66,7 +67,7 @@ def run(movements: int, *, patched: bool) -> LedgerRun:
             start_heap = tracemalloc.get_traced_memory()[0]
             times = []
             for i in range(movements):
-                items = [
+                items: list[Any] = [
                     {
                         "Update": {
                             "TableName": "ledger",
