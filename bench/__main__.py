@@ -92,11 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench import cold_start, ledger, remote_calls, warm
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--pairs", type=int, default=5, help="cold start: (floor, function) pairs each")
-    parser.add_argument("--ingest-calls", type=int, default=1000)
+    parser.add_argument("--pairs", type=int, default=3, help="cold start: (floor, function) pairs each")
+    parser.add_argument("--ingest-calls", type=int, default=500)
     parser.add_argument("--signing-calls", type=int, default=10_000)
-    parser.add_argument("--settlement-calls", type=int, default=500)
-    parser.add_argument("--movements", type=int, default=2000, help="ledger: wallet movements (patched)")
+    parser.add_argument("--settlement-calls", type=int, default=200)
+    parser.add_argument("--movements", type=int, default=1000, help="ledger: wallet movements (patched)")
     parser.add_argument("--functions", help="cold start: comma-separated logical ids (default: all)")
     parser.add_argument(
         "--small", action="store_true", help="a quick run (make test): 1 function, 1 pair, 30 calls"
