@@ -24,6 +24,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.jwe_keys import register_with
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
 from paybridge_local.template import ROOT
@@ -109,6 +110,7 @@ def main() -> int:
         webhook_username=settings.webhook_username,
         webhook_password=settings.webhook_password,
     ).start()
+    register_with(simulator)  # the key pair the stack's secret holds, for JuspayApiMode=encrypted
 
     urls = {"aws": aws_url, "api": api_url, "juspay": simulator.url, "webhook": f"{api_url}/webhooks/juspay"}
     write_outputs(outputs, stack, settings, urls)

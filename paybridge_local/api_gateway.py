@@ -1,7 +1,9 @@
 """A local API Gateway (REST, Lambda proxy): HTTP requests become proxy events for the real handlers.
 
 Routes come from the template's ``Api`` events. Routes the template protects with ``AWS_IAM`` need a valid
-SigV4 signature made with the local stack's credentials, else 403 with API Gateway's own messages.
+SigV4 signature made with the local stack's credentials (or temporary ones from the local STS), else 403 with
+API Gateway's own messages. As on AWS, an integration that has not answered within 29 seconds gets 504 (the
+function itself keeps running until it ends or its own timeout stops it).
 """
 
 from __future__ import annotations
@@ -9,22 +11,33 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from paybridge_local import sigv4
-from paybridge_local.lambdas import FunctionError, LambdaRuntime
+from paybridge_local.lambdas import FunctionError
 from paybridge_local.provision import ApiRoute
 
 #: API Gateway's own payload limit (REST APIs): bodies above it never reach the function.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
+#: API Gateway's maximum integration timeout (REST APIs), in seconds.
+INTEGRATION_TIMEOUT_S = 29.0
+
+
+class Invoker(Protocol):
+    """What the gateway needs of the local Lambda service: a synchronous invocation."""
+
+    def invoke(self, name_or_arn: str, event: Any) -> Any:
+        """The function's result, or ``FunctionError`` when it failed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,19 +64,22 @@ class LocalApiGateway:
     def __init__(
         self,
         routes: Iterable[ApiRoute],
-        runtime: LambdaRuntime,
+        runtime: Invoker,
         *,
         region: str,
         access_key: str,
         secret_key: str,
         stage: str = "local",
+        integration_timeout_s: float = INTEGRATION_TIMEOUT_S,
     ) -> None:
         self._routes = [_compile(r) for r in routes]
         self._runtime = runtime
         self._region = region
-        self._access_key = access_key
-        self._secret_key = secret_key
+        self._credentials = sigv4.chain(
+            sigv4.static_credentials(access_key, secret_key), sigv4.local_sts_credentials()
+        )
         self._stage = stage
+        self._integration_timeout_s = integration_timeout_s
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -84,22 +100,35 @@ class LocalApiGateway:
         if compiled.route.iam_auth:
             try:
                 identity = sigv4.verify(
-                    method=request.method,
-                    url=_signed_url(request),
-                    headers=dict(request.headers),
-                    body=body,
-                    access_key=self._access_key,
-                    secret_key=self._secret_key,
-                    region=self._region,
+                    _signed_request(request, body), credentials=self._credentials, region=self._region
                 )
             except sigv4.SignatureError as exc:
                 return _gateway_error(403, str(exc))
         event = self.proxy_event(request, body, compiled.route, path_parameters, identity)
-        try:
-            result = self._runtime.invoke(compiled.route.function, event)
-        except FunctionError:
+        return self._integrate(compiled.route.function, event)
+
+    def _integrate(self, function: str, event: dict[str, Any]) -> Response:
+        """Invokes the function, giving up after the integration timeout as API Gateway does."""
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                outcome["result"] = self._runtime.invoke(function, event)
+            except Exception as exc:
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        # A daemon thread: a handler still running after the 504 must not keep the process from exiting.
+        threading.Thread(target=call, name=f"integration-{function}", daemon=True).start()
+        if not done.wait(self._integration_timeout_s):
+            return _gateway_error(504, "Endpoint request timed out")
+        if "error" in outcome:
+            if not isinstance(outcome["error"], FunctionError):
+                raise outcome["error"]
             return _gateway_error(502, "Internal server error")
-        return _to_response(result)
+        return _to_response(outcome["result"])
 
     def _match(self, method: str, path: str) -> tuple[_CompiledRoute, dict[str, str]] | None:
         for compiled in self._routes:
@@ -163,15 +192,22 @@ class LocalApiGateway:
         }
 
 
-def _signed_url(request: Request) -> str:
-    # The signature covers the path as the client sent it (percent-encoded); werkzeug's ``url`` re-encodes
-    # only some characters, so a signed "/wallets/%22" would not verify as "/wallets/\"".
+def _signed_request(request: Request, body: bytes) -> sigv4.SignedRequest:
+    # The signature covers the path and query as the client sent them (percent-encoded): werkzeug's decoded
+    # ``path`` would lose the difference between "/a%2Fb" and "/a/b".
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if not raw:
-        raw = quote(request.path, safe="/!$&'()*+,;=:@~")
-        if request.query_string:
-            raw += "?" + request.query_string.decode("latin-1")
-    return request.host_url.rstrip("/") + raw
+    if raw:
+        raw_path, _, raw_query = raw.partition("?")
+    else:  # in-process requests (tests) carry no raw URI: werkzeug's own encoding of the path
+        raw_path, raw_query = request.environ.get("PATH_INFO", "/"), request.query_string.decode("latin-1")
+        raw_path = quote(raw_path.encode("latin-1").decode("utf-8", errors="replace"), safe="/!$&'()*+,;=:@~")
+    return sigv4.SignedRequest(
+        method=request.method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=list(request.headers.items()),
+        body=body,
+    )
 
 
 def _gateway_error(status: int, message: str) -> Response:

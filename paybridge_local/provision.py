@@ -107,6 +107,7 @@ def provision(
             "AWS::URLSuffix": "amazonaws.com",
         },
         conditions=document.get("Conditions", {}),
+        mappings=document.get("Mappings", {}),
     )
     result = Provisioned(region=region)
     creator = _Creator(

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from paybridge_local import moto_routing
+from paybridge_local.jwe_keys import local_jwe_keys
 from paybridge_local.lambdas import LambdaRuntime, environment_for
 from paybridge_local.provision import ACCOUNT_ID, Provisioned, provision
 from paybridge_local.scheduler import LocalScheduler
@@ -89,7 +90,10 @@ class LocalSettings:
             "WebhookCredentialsSecret": json.dumps(
                 {"username": self.webhook_username, "password": self.webhook_password}
             ),
-            "JuspayApiKeySecret": json.dumps({"api_key": self.juspay_api_key}),
+            # With the key pair of Juspay's encrypted API, used when JuspayApiMode=encrypted (jwe_keys.py).
+            "JuspayApiKeySecret": json.dumps(
+                {"api_key": self.juspay_api_key, **local_jwe_keys().secret_fields()}
+            ),
         }
 
 

@@ -80,6 +80,8 @@ def parse_parameter_overrides(text: str | None) -> dict[str, str]:
 
 
 _SUB_VAR = re.compile(r"\$\{([^}!]+)\}")
+#: ``${Name}`` to substitute, or ``${!Literal}``, which Fn::Sub writes out as ``${Literal}``.
+_SUB_TOKEN = re.compile(r"\$\{(!?)([^}]+)\}")
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Resolver:
     parameters: dict[str, Any]
     pseudo: dict[str, str]
     conditions: dict[str, Any]
+    mappings: dict[str, Any] = field(default_factory=dict)
     #: logical id → {"Ref": ..., attribute: ...}, filled in as resources are created.
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     _condition_cache: dict[str, bool] = field(default_factory=dict)
@@ -126,6 +129,11 @@ class Resolver:
             handler = _INTRINSICS.get(key)
             if handler is not None:
                 return handler(self, arg)
+            if key.startswith("Fn::"):
+                raise TemplateError(
+                    f"intrinsic function {key} is not supported by the local stack "
+                    f"(supported: {', '.join(sorted(_INTRINSICS))})"
+                )
         resolved = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
@@ -134,7 +142,9 @@ class Resolver:
         local = {k: self.resolve(v) for k, v in variables.items()}
 
         def replace(match: re.Match[str]) -> str:
-            name = match.group(1).strip()
+            if match.group(1):
+                return "${" + match.group(2) + "}"
+            name = match.group(2).strip()
             if name in local:
                 return str(local[name])
             if "." in name and not name.startswith("AWS::"):
@@ -142,7 +152,14 @@ class Resolver:
                 return str(self.get_att(logical, attribute))
             return str(self.ref(name))
 
-        return _SUB_VAR.sub(replace, template)
+        return _SUB_TOKEN.sub(replace, template)
+
+    def find_in_map(self, arg: Any) -> Any:
+        name, top, second = (self.resolve(part) for part in arg)
+        try:
+            return self.mappings[name][top][second]
+        except KeyError as exc:
+            raise TemplateError(f"Fn::FindInMap: no {name}.{top}.{second} in Mappings") from exc
 
 
 def _get_att(resolver: Resolver, arg: Any) -> Any:
@@ -178,6 +195,7 @@ _INTRINSICS: dict[str, Callable[[Resolver, Any], Any]] = {
     "Condition": lambda r, a: r.condition(a),
     "Fn::Select": _select,
     "Fn::Split": _split,
+    "Fn::FindInMap": lambda r, a: r.find_in_map(a),
 }
 
 

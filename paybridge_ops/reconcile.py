@@ -33,11 +33,8 @@ LOGICAL_ID = "ReconcileOrdersFunction"
 _CLIENT_CONFIG = Config(read_timeout=930, connect_timeout=10, retries={"max_attempts": 1, "mode": "standard"})
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    """The command line (``reconcile`` first)."""
-    parser = argparse.ArgumentParser(prog="python -m paybridge_ops", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("reconcile", help="reconcile the orders touched in a window with Juspay")
+def add_arguments(run: argparse.ArgumentParser) -> None:
+    """The ``reconcile`` command's options."""
     window = run.add_argument_group("window (default: the function's ReconcileWindowHours)")
     window.add_argument("--since", type=_aware, help="start, ISO 8601 with offset (2026-11-29T10:00Z)")
     window.add_argument("--until", type=_aware, help="end, ISO 8601 with offset (default: now)")
@@ -51,7 +48,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument("--region", help="AWS region (AWS only; default: your configuration)")
     run.add_argument("--profile", help="AWS profile (AWS only)")
     run.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
-    args = parser.parse_args(argv)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line (``reconcile`` first)."""
+    parser = argparse.ArgumentParser(prog="python -m paybridge_ops", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_arguments(
+        commands.add_parser("reconcile", help="reconcile the orders touched in a window with Juspay")
+    )
+    return check_args(parser, parser.parse_args(argv))
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Refuses option combinations argparse cannot express."""
     if args.hours is not None and (args.since or args.until):
         parser.error("--hours and --since/--until exclude each other")
     return args
@@ -134,7 +144,11 @@ def _attention(order: dict[str, Any]) -> tuple[int, str]:
 
 def main(argv: list[str]) -> int:
     """Runs the command; returns the exit status."""
-    args = parse_args(argv)
+    return run(parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Invokes the function and prints its report; returns the exit status."""
     client, name = target(args)
     response = client.invoke(
         FunctionName=name, InvocationType="RequestResponse", Payload=json.dumps(request_of(args)).encode()

@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from paybridge.observability import metrics
 from paybridge_local.api_gateway import LocalApiGateway
+from paybridge_local.jwe_keys import register_with
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
 from tests.helpers import routing_violations_message
@@ -64,6 +65,7 @@ def simulator(local_settings: LocalSettings) -> Iterator[JuspaySimulator]:
         webhook_max_attempts=3,
         webhook_backoff_s=0.01,
     ).start()
+    register_with(sim)  # the key pair in the stack's Juspay secret (JuspayApiMode=encrypted)
     try:
         yield sim
         # Test-wide rule: every Juspay call routed by its customer id (see routing_violations_message).

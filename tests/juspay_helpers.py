@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from paybridge.config import JuspayConfig
 from paybridge.juspay import JuspayClient, build_session
+from paybridge.juspay.jwe import JweKeys
 from paybridge.models.juspay import loads_juspay_json
 from paybridge_local.simulator import JuspaySimulator
 from tests.helpers import SAMPLES
@@ -61,8 +62,12 @@ def start_simulator(**kwargs: Any) -> JuspaySimulator:
     return JuspaySimulator(**options).start()
 
 
-def make_client(base_url: str, *, api_key: str = API_KEY, **config: Any) -> JuspayClient:
-    """A client for ``base_url`` with short timeouts and near-zero backoff (tests stay fast)."""
+def make_client(
+    base_url: str, *, api_key: str = API_KEY, jwe_keys: JweKeys | None = None, **config: Any
+) -> JuspayClient:
+    """A client for ``base_url`` with short timeouts and near-zero backoff (tests stay fast).
+
+    ``jwe_keys`` with ``api_mode="encrypted"`` for Juspay's encrypted API."""
     settings: dict[str, Any] = {
         "base_url": base_url,
         "merchant_id": MERCHANT_ID,
@@ -78,6 +83,7 @@ def make_client(base_url: str, *, api_key: str = API_KEY, **config: Any) -> Jusp
         backoff_factor=0.01,
         backoff_jitter=0.01,
         backoff_max=0.05,
+        jwe_keys=jwe_keys,
     )
 
 

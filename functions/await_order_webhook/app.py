@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from paybridge.config import Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @functools.cache
@@ -29,7 +29,8 @@ def _deps() -> AwaitDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Step Functions task entry point (the result is ignored: the execution waits for the token)."""

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.bus import EventPublisher
@@ -20,10 +19,10 @@ from paybridge.config import Settings
 from paybridge.dal.orders import OrdersRepository
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.signed_orders import SignedOrdersRepository
-from paybridge.juspay import JuspayClient, parse_api_key_secret
+from paybridge.juspay.factory import juspay_client
 from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
 from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @dataclass(frozen=True)
@@ -52,21 +51,16 @@ def _runtime() -> _Runtime:
     )
 
 
-def _juspay(settings: Settings) -> JuspayClient:
-    # Through Powertools' cache (max_age): a rotated key is picked up without a cold start.
-    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
-    return JuspayClient(settings.juspay, parse_api_key_secret(str(secret)))
-
-
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Step Functions task entry point; answers the execution's next state document."""
     runtime = _runtime()
     deps = CheckDependencies(
         repository=runtime.repository,
-        juspay=_juspay(runtime.settings),
+        juspay=juspay_client(runtime.settings),
         publisher=runtime.publisher,
         clock=lambda: datetime.now(UTC),
         schedule=runtime.schedule,

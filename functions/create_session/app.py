@@ -23,7 +23,7 @@ from paybridge.logic.sign_sdk_payload import SignedOrder
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.models.sdk import ProcessRequest
 from paybridge.models.sdk_answers import SessionAnswer
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -76,7 +76,8 @@ def new_session(request: Annotated[ProcessRequest, Body()]) -> SessionAnswer:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -18,7 +18,7 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.credit_wallet import credit_wallet
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.models.wallet import CreditAnswer, CreditRequest
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -52,7 +52,8 @@ def add_credit(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

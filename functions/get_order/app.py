@@ -16,7 +16,7 @@ from paybridge.juspay.factory import juspay_client
 from paybridge.logic.get_order import get_order
 from paybridge.models.order_api import OrderStatusAnswer
 from paybridge.models.validation import ORDER_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -42,7 +42,8 @@ def read_order(order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> Orde
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

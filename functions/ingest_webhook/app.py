@@ -20,7 +20,7 @@ from paybridge.config import Settings
 from paybridge.dal.webhook_events import WebhookEventsRepository
 from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
 from paybridge.models.webhook import WebhookAnswer
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -76,7 +76,8 @@ def receive_webhook() -> WebhookAnswer:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -20,7 +20,7 @@ from paybridge.config import Settings
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies, handle_refund_requested
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def _runtime() -> _Runtime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers the refund's outcome (ids and status only)."""

@@ -15,7 +15,7 @@ from paybridge.dal.refunds import RefundsRepository
 from paybridge.logic.list_refunds import list_refunds
 from paybridge.models.order_api import RefundListAnswer
 from paybridge.models.validation import ORDER_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -38,7 +38,8 @@ def read_refunds(order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> Re
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -36,7 +36,7 @@ from paybridge.models.juspay import Order
 from paybridge.models.reconciliation import ReconcileRequest, ReconcileSettings
 from paybridge.models.refund import RefundRecord
 from paybridge.models.validation import request_error
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 def _now() -> datetime:
@@ -127,7 +127,8 @@ def _deps(settings: Settings, context: LambdaContext) -> ReconcileDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Schedule event or ``{"since", "until"}`` / ``{"hours"}`` / ``{}`` → the run's report."""

@@ -14,7 +14,7 @@ from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.record_pending_order_failure import FailureDependencies, record_pending_order_failure
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @functools.cache
@@ -30,7 +30,8 @@ def _deps() -> FailureDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Step Functions task entry point."""

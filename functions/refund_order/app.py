@@ -21,7 +21,7 @@ from paybridge.logic.issue_refund import RefundDependencies
 from paybridge.logic.refund_order import refund_order
 from paybridge.models.order_api import RefundAnswer, RefundOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -70,7 +70,8 @@ def create_refund(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

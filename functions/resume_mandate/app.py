@@ -17,7 +17,7 @@ from paybridge.juspay.factory import juspay_client
 from paybridge.logic.resume_mandate import resume_mandate
 from paybridge.models.mandate import MandateAnswer, ResumeMandateRequest
 from paybridge.models.validation import MANDATE_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -51,7 +51,8 @@ def resume(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

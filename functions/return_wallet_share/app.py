@@ -20,7 +20,7 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
 from paybridge.models.order_api import WalletReturnAnswer, WalletReturnRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -62,7 +62,8 @@ def create_wallet_return(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -31,7 +31,7 @@ from paybridge.logic.sign_sdk_payload import (
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.models.sdk import InitiateRequest, ProcessRequest
 from paybridge.models.sdk_answers import InitiateAnswer, ProcessAnswer
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.signer import KmsSigner, PemSigner, Signer
 
 app = new_resolver()
@@ -105,7 +105,8 @@ def process(request: Annotated[ProcessRequest, Body()]) -> ProcessAnswer:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

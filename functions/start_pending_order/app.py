@@ -15,7 +15,7 @@ from paybridge.config import Settings
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @functools.cache
@@ -33,7 +33,8 @@ def _deps() -> StartDependencies:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers what it did (ids only)."""

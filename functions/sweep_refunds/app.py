@@ -22,7 +22,7 @@ from paybridge.logic.refund_engine import RefundDependencies
 from paybridge.logic.sweep_refunds import SweepDependencies, sweep_refunds
 from paybridge.logic.track_refund import TrackDependencies
 from paybridge.models.refund_schedule import RefundCheckSchedule
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def _runtime() -> _Runtime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Scheduled-event entry point; answers what the run did (ids, statuses and counts only)."""

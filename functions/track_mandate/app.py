@@ -14,7 +14,7 @@ from paybridge.config import Settings
 from paybridge.dal.mandates import MandatesRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.track_mandate import track_mandate
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @functools.cache
@@ -25,7 +25,8 @@ def _runtime() -> tuple[Settings, MandatesRepository]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:

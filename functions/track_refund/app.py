@@ -21,7 +21,7 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.issue_refund import RefundDependencies
 from paybridge.logic.track_refund import TrackDependencies, track_refund
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ def _runtime() -> _Runtime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers what changed (ids and statuses only)."""

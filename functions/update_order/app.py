@@ -17,7 +17,7 @@ from paybridge.juspay.factory import juspay_client
 from paybridge.logic.update_order import update_order
 from paybridge.models.order_api import OrderAnswer, UpdateOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
-from paybridge.observability import logger, metrics, tracer
+from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 app = new_resolver()
 
@@ -49,7 +49,8 @@ def change_order(
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@log_correlation_ids
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""

@@ -22,10 +22,12 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import requests
 
+from paybridge_local.simulator.jwe import JweGateway
+from paybridge_local.simulator.mandate_debits import MandateDebits
 from paybridge_local.simulator.state import (
     JsonDict,
     SimError,
@@ -160,6 +162,8 @@ class JuspaySimulator:
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
         self.state = SimulatorState(merchant_id)
+        self.jwe = JweGateway(merchant_id)
+        self.debits = MandateDebits(self)  # recurring debits (mandate_debits.py)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -210,8 +214,11 @@ class JuspaySimulator:
     def handle(self, request: _Request) -> tuple[int, Any] | None:
         """Status and JSON body for a request; None means "drop the connection without answering"."""
         try:
+            if request.path.startswith("/__sim/jwe/"):
+                return self._encrypted(request)
             if request.path.startswith("/__sim/"):
-                return self._route(_CONTROL_ROUTES, request, api=False)
+                claimed = self.debits.control(request.method, request.path, request.json)
+                return claimed or self._route(_CONTROL_ROUTES, request, api=False)
             self.state.record_request(self._log_entry(request))
             fault = self.state.take_fault(request.method, request.path)
             if fault is not None:
@@ -224,8 +231,11 @@ class JuspaySimulator:
                         f"simulated_{fault['status']}", f"Simulated failure (HTTP {fault['status']})"
                     )
                     return fault["status"], body
+            if self.jwe.owns(request.path):  # the encrypted API authenticates by its signature (jwe.py)
+                return self._encrypted(request)
             self._authenticate(request)
-            return self._route(_API_ROUTES, request, api=True)
+            claimed = self.debits.api(request.method, request.path, request.form)
+            return claimed or self._route(_API_ROUTES, request, api=True)
         except SimError as exc:
             return exc.status, exc.body
 
@@ -250,6 +260,18 @@ class JuspaySimulator:
                 404, envelope("not_found", f"No such API: {request.path}", code="RESOURCE_NOT_FOUND")
             )
         raise control_error(404, f"no control operation {request.method} {request.path}")
+
+    def _encrypted(self, request: _Request) -> tuple[int, Any]:
+        return self.jwe.handle(request.method, request.path, request.headers, request.body, self._plain)
+
+    def _plain(self, method: str, path: str, form: dict[str, str]) -> tuple[int, Any]:
+        """The plain API's answer to a call the encrypted API has decrypted and authenticated."""
+        body = urlencode(form).encode("utf-8")
+        inner = _Request(method, path, {}, {"content-type": "application/x-www-form-urlencoded"}, body)
+        try:
+            return self._route(_API_ROUTES, inner, api=True)
+        except SimError as exc:
+            return exc.status, exc.body
 
     def _authenticate(self, request: _Request) -> None:
         header = request.headers.get("authorization", "")
@@ -318,6 +340,7 @@ class JuspaySimulator:
 
     def ctl_reset(self, request: _Request) -> tuple[int, Any]:
         self.state.reset()
+        self.debits.reset()
         return 200, {"reset": True}
 
     def ctl_put_order(self, request: _Request, order_id: str) -> tuple[int, Any]:
@@ -423,7 +446,7 @@ class JuspaySimulator:
         delivery = {
             "event_id": event["id"],
             "event_name": event["event_name"],
-            "order_id": event["content"]["order"]["order_id"],
+            "order_id": (event["content"].get("order") or {}).get("order_id"),
             "delivered": delivered,
             "attempts": attempts,
         }

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from paybridge.masking import register_secret
+
 MAX_ACTIVE_CREDENTIALS = 2
 
 
@@ -45,6 +47,8 @@ def credentials_from_secret(secret: Any) -> tuple[BasicCredential, ...]:
     )
     if not found:
         raise ValueError("webhook secret holds no username/password pair")
+    for credential in found:
+        register_secret(credential.password)  # masked in every later log record
     if len(found) > MAX_ACTIVE_CREDENTIALS:
         raise ValueError(f"webhook secret holds {len(found)} credentials; at most {MAX_ACTIVE_CREDENTIALS}")
     return found

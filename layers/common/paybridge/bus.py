@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from paybridge import jsonutil
@@ -11,6 +12,7 @@ from paybridge.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 #: EventBridge's limit for one PutEvents entry (256 KB), counted as AWS documents it.
 MAX_ENTRY_BYTES = 256 * 1024
@@ -23,6 +25,12 @@ TRANSIENT_ENTRY_ERRORS = frozenset(
 #: Source of events Juspay sent us; domain events the system itself emits use ``SOURCE_PAYBRIDGE``.
 SOURCE_JUSPAY = "juspay"
 SOURCE_PAYBRIDGE = "paybridge"
+
+
+def trace_header_now() -> str | None:
+    """The invocation's X-Ray trace header (``_X_AMZN_TRACE_ID``, set by Lambda per invocation), so that
+    the trace goes on through EventBridge to the rules' targets; None outside a traced invocation."""
+    return os.environ.get("_X_AMZN_TRACE_ID") or None
 
 
 def entry_size(source: str, detail_type: str, detail_json: str, resources: list[str] | None = None) -> int:
@@ -44,17 +52,17 @@ class EventPublisher:
         size = entry_size(source, detail_type, detail_json)
         if size > MAX_ENTRY_BYTES:
             raise PublishError(f"event of {size} bytes is over EventBridge's {MAX_ENTRY_BYTES} byte limit")
+        entry: PutEventsRequestEntryTypeDef = {
+            "Source": source,
+            "DetailType": detail_type,
+            "Detail": detail_json,
+            "EventBusName": self.bus_name,
+        }
+        trace_header = trace_header_now()
+        if trace_header:
+            entry["TraceHeader"] = trace_header
         try:
-            response = self._client.put_events(
-                Entries=[
-                    {
-                        "Source": source,
-                        "DetailType": detail_type,
-                        "Detail": detail_json,
-                        "EventBusName": self.bus_name,
-                    }
-                ]
-            )
+            response = self._client.put_events(Entries=[entry])
         except Exception as exc:  # any transport or service error means "not on the bus"
             logger.warning("put_events raised", extra={"error_type": type(exc).__name__})
             raise PublishError("could not publish the event") from exc

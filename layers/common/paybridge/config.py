@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +25,9 @@ class JuspayConfig(BaseModel):
     connect_timeout_s: float = 3.05
     read_timeout_s: float = 10.0
     max_retries: int = 3
+    #: "plain" (Basic auth, form bodies) or "encrypted": Order Status and order refunds through Juspay's
+    #: JWE/JWS v4 endpoints, with the key pair held in the same secret (``paybridge.juspay.jwe``).
+    api_mode: Literal["plain", "encrypted"] = "plain"
 
 
 class Settings(BaseModel):
@@ -82,6 +86,10 @@ class Settings(BaseModel):
     wallet_display_name: str = "Wallet"
     #: Last known state of each mandate (pk mandate_id), kept current by MANDATE_* webhooks.
     mandates_table: str = ""
+    #: Recurring debits: one item per mandate and billing cycle, plus order/notification pointers.
+    mandate_debits_table: str = ""
+    #: How long after the pre-debit notification a debit may be executed (RBI: at least 24 h; unscaled).
+    mandate_notification_window_s: int = Field(default=24 * 3600, ge=1)
     #: Divides every wait, timeout, expiry and deadline of following and sweeping (1 on AWS; the local
     #: stack's ``LOCAL_TIME_SCALE`` raises it so a day of following runs in minutes).
     time_scale: int = Field(default=1, ge=1)
@@ -118,6 +126,8 @@ class Settings(BaseModel):
             pending_order_deadline_s=opt_int("PENDING_ORDER_DEADLINE_SECONDS", 24 * 3600),
             order_expiry_minutes=opt_int("ORDER_EXPIRY_MINUTES", 15),
             mandates_table=e.get("MANDATES_TABLE", ""),
+            mandate_debits_table=e.get("MANDATE_DEBITS_TABLE", ""),
+            mandate_notification_window_s=opt_int("MANDATE_NOTIFICATION_WINDOW_SECONDS", 24 * 3600),
             time_scale=opt_int("TIME_SCALE", 1),
             sdk_signer=e.get("SDK_SIGNER", "") or "kms",
             sdk_signing_key_id=e.get("SDK_SIGNING_KEY_ID", ""),
@@ -135,5 +145,13 @@ class Settings(BaseModel):
                 # Retries inside one call; a Lambda retry after them re-uses the same refund id.
                 max_retries=opt_int("JUSPAY_MAX_RETRIES", 3),
                 read_timeout_s=float(e.get("JUSPAY_READ_TIMEOUT_SECONDS", "") or 10.0),
+                api_mode=_api_mode(e.get("JUSPAY_API_MODE", "")),
             ),
         )
+
+
+def _api_mode(raw: str) -> Literal["plain", "encrypted"]:
+    value = raw.strip().lower() or "plain"
+    if value not in ("plain", "encrypted"):
+        raise ValueError(f"JUSPAY_API_MODE must be plain or encrypted, not {raw!r}")
+    return "encrypted" if value == "encrypted" else "plain"

@@ -65,6 +65,13 @@ class OrderUpdateRefusedError(ConflictError):
     code = "order_update_refused"
 
 
+class MandateDebitRefusedError(ConflictError):
+    """A recurring debit step the cycle's state or the RBI notification window does not allow;
+    ``details.rule`` names the rule (``notification_window``, ``not_notified``, ...)."""
+
+    code = "mandate_debit_refused"
+
+
 class PayloadTooLargeError(PaybridgeError):
     """The body is over the size the route accepts."""
 

@@ -1,78 +1,121 @@
-"""Logger, Tracer and Metrics shared by every function, plus redaction for anything that might be logged.
+"""Logger, Tracer and Metrics shared by every function; the masking policy applied to every log record;
+correlation ids on every record.
 
 Powertools objects are cheap to create and hold no AWS clients, so they live at module level; handlers
-decorate themselves with them. Nothing here logs a request body: callers log identifiers only, and
-``redact`` is the one place that strips secrets and customer data from a structure that must be logged.
+decorate themselves with them. Every record of every function goes through ``MaskingFormatter``, which runs
+``redact`` (``paybridge.masking``: by key and by value) over the whole record, exception text included, so
+a value that slipped into a message or an ``extra`` never reaches the log. ``log_correlation_ids`` puts the
+Juspay event id and the order id of the invocation on every record it writes.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any
+import functools
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger(service="paybridge")
+from paybridge.masking import REDACTED, mask_text, redact, register_secret
+
+__all__ = [
+    "REDACTED",
+    "MaskingFormatter",
+    "MetricUnit",
+    "correlation_ids",
+    "log_correlation_ids",
+    "logger",
+    "mask_text",
+    "metrics",
+    "redact",
+    "register_secret",
+    "tracer",
+]
+
+
+class MaskingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter; the masking policy runs over the whole record before it is written."""
+
+    def serialize(self, log: LogRecord) -> str:
+        """The record as JSON, masked."""
+        return super().serialize(cast(LogRecord, redact(dict(log))))
+
+
+logger = Logger(service="paybridge", logger_formatter=MaskingFormatter())
+
+#: Libraries whose records a function may write (retries, credential lookups, Powertools' own warnings).
+#: They get the same handler and masking formatter, at WARNING: their DEBUG/INFO chatter stays out.
+LIBRARY_LOGGERS = frozenset({"botocore", "boto3", "urllib3", "requests"})
+for _name in LIBRARY_LOGGERS:
+    logging.getLogger(_name)  # registered now, so the copy below reaches it even before it is imported
+copy_config_to_registered_loggers(source_logger=logger, log_level="WARNING", include=set(LIBRARY_LOGGERS))
 # Only botocore is patched at import: patching all that X-Ray supports imports requests, sqlite3, http.client
 # and more into every function (a large share of a cold start). The Juspay client patches requests when it
 # builds its session (paybridge.juspay.transport), so only functions that call Juspay pay for it.
 tracer = Tracer(service="paybridge", patch_modules=("botocore",))
 metrics = Metrics(namespace="Paybridge", service="paybridge")
 
-__all__ = ["MetricUnit", "logger", "metrics", "redact", "tracer"]
-
-REDACTED = "***"
-
-# Key names (normalised: lower case, no separators) whose values are secrets, card data or customer contact
-# data. Matching is on the normalised name so "customerEmail", "customer_email" and "Customer-Email" all hit.
-_SENSITIVE_KEYS = frozenset(
-    {
-        "authorization",
-        "password",
-        "apikey",
-        "secret",
-        "token",
-        "tasktoken",
-        "signature",
-        "privatekey",
-        "cardnumber",
-        "cardisin",
-        "cardfingerprint",
-        "cvv",
-        "cardsecuritycode",
-        "nameoncard",
-        "cardexpyear",
-        "cardexpmonth",
-        "expiry",
-        "email",
-        "emailaddress",
-        "customeremail",
-        "phone",
-        "mobile",
-        "mobilenumber",
-        "customerphone",
-        "customermobile",
-        "billingaddress",
-        "shippingaddress",
-        "vpa",
-        "payervpa",
-        "upiid",
-    }
-)
-_NORMALISE = re.compile(r"[^a-z0-9]")
+#: The correlation keys every record carries when the invocation names them.
+CORRELATION_KEYS = ("juspay_event_id", "order_id")
 
 
-def _is_sensitive(key: str) -> bool:
-    name = _NORMALISE.sub("", key.lower())
-    return name in _SENSITIVE_KEYS or name.endswith(("email", "phone", "mobile", "password", "secret"))
+def correlation_ids(event: Any) -> dict[str, str]:
+    """The Juspay event id and the order id an invocation is about, from whichever input shape it has.
+
+    EventBridge events carry them in ``detail`` (``event_id``, ``order_id``); Step Functions task inputs at
+    the top level (``juspay_event_id``, ``order_id``); API requests in the path (``order_id``) or, for the
+    webhook, in its body (``id``, ``content.order.order_id``). Anything else names none.
+    """
+    if not isinstance(event, Mapping):
+        return {}
+    found: dict[str, Any] = {}
+    detail = event.get("detail")
+    if isinstance(detail, Mapping) and "detail-type" in event:
+        found = {
+            "juspay_event_id": detail.get("event_id"),
+            "order_id": detail.get("order_id"),
+            "bus_event_id": event.get("id"),
+        }
+    elif "httpMethod" in event or "requestContext" in event:
+        path = event.get("pathParameters")
+        found = {"order_id": path.get("order_id") if isinstance(path, Mapping) else None}
+        found.update(_webhook_ids(event.get("body")))
+    else:
+        found = {"juspay_event_id": event.get("juspay_event_id"), "order_id": event.get("order_id")}
+    return {k: v for k, v in found.items() if isinstance(v, str) and v}
 
 
-def redact(value: Any) -> Any:
-    """Returns a copy of ``value`` with sensitive keys' values replaced by ``***`` (recursively)."""
-    if isinstance(value, Mapping):
-        return {k: (REDACTED if _is_sensitive(str(k)) else redact(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    return value
+def _webhook_ids(body: Any) -> dict[str, Any]:
+    # Only a webhook body has these; anything unparsable simply names nothing (the route answers it).
+    if not isinstance(body, str) or not body.lstrip().startswith("{"):
+        return {}
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # nesting too deep for the parser: the route answers 400
+        return {}
+    if not isinstance(document, dict) or "event_name" not in document:
+        return {}
+    content = document.get("content")
+    order = content.get("order") if isinstance(content, dict) else None
+    order_id = order.get("order_id") if isinstance(order, dict) else None
+    return {"juspay_event_id": document.get("id"), "order_id": order_id}
+
+
+def log_correlation_ids[HandlerT: Callable[..., Any]](handler: HandlerT) -> HandlerT:
+    """Handler decorator (below ``logger.inject_lambda_context``, which clears the keys per invocation):
+    appends the invocation's correlation ids to every record it logs."""
+
+    @functools.wraps(handler)
+    def with_correlation_ids(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+        ids = correlation_ids(event)
+        if ids:
+            logger.append_keys(**ids)
+        return handler(event, context, *args, **kwargs)
+
+    return cast(HandlerT, with_correlation_ids)

@@ -23,6 +23,7 @@ def resolver() -> Resolver:
             "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
             "IsDev": {"Fn::Not": [{"Condition": "IsProd"}]},
         },
+        mappings={"Sizes": {"dev": {"Memory": 256}}},
     )
     r.attributes["Table"] = {"Ref": "tbl", "Arn": "arn:tbl"}
     return r
@@ -44,15 +45,39 @@ def resolver() -> Resolver:
         ({"Fn::And": [True, {"Condition": "IsDev"}]}, True),
         ({"Fn::Or": [False, {"Condition": "IsProd"}]}, False),
         ({"a": {"Ref": "AWS::NoValue"}, "b": [1, {"Ref": "AWS::NoValue"}]}, {"b": [1]}),
+        ({"Fn::Sub": "${!Literal}-${Stage}-${!AWS::Region}"}, "${Literal}-dev-${AWS::Region}"),
+        ({"Fn::Sub": ["${!x}${x}", {"x": "1"}]}, "${x}1"),
+        ({"Fn::FindInMap": ["Sizes", {"Ref": "Stage"}, "Memory"]}, 256),
     ],
 )
 def test_resolve(expression: object, expected: object) -> None:
     assert resolver().resolve(expression) == expected
 
 
-@pytest.mark.parametrize("expression", [{"Ref": "Nope"}, {"Fn::GetAtt": ["Table", "StreamArn"]}])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"Ref": "Nope"},
+        {"Fn::GetAtt": ["Table", "StreamArn"]},
+        {"Fn::FindInMap": ["Sizes", "prod", "Memory"]},
+    ],
+)
 def test_unresolvable_references_raise(expression: object) -> None:
     with pytest.raises(TemplateError):
+        resolver().resolve(expression)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"Fn::Base64": "x"},
+        {"Fn::ImportValue": "shared-vpc"},
+        {"Fn::GetAZs": ""},
+        {"Properties": {"Nested": [{"Fn::Cidr": ["10.0.0.0/16", 2, 8]}]}},
+    ],
+)
+def test_unknown_intrinsics_raise_a_clear_error(expression: object) -> None:
+    with pytest.raises(TemplateError, match=r"intrinsic function Fn::\w+ is not supported"):
         resolver().resolve(expression)
 
 

@@ -373,7 +373,9 @@ def start_deps(sfn: FakeSfn, repo: FakeRepository | None = None) -> StartDepende
 
 def test_start_opens_the_first_follow_and_names_the_execution_after_order_and_follow() -> None:
     sfn, repo = FakeSfn(), FakeRepository()
-    result = start_pending_order("ord_1", "cust_1", trigger="juspay/TXN_CREATED", deps=start_deps(sfn, repo))
+    result = start_pending_order(
+        "ord_1", "cust_1", trigger="juspay/TXN_CREATED", deps=start_deps(sfn, repo), juspay_event_id="evt_1"
+    )
     assert (result.action, result.follow) == ("started", 1)
     assert repo.writes == ["open_follow:1"]
     [call] = sfn.calls
@@ -387,6 +389,7 @@ def test_start_opens_the_first_follow_and_names_the_execution_after_order_and_fo
         "started_at": NOW.isoformat(),
         "deadline_at": (NOW + timedelta(seconds=8640)).isoformat(),  # a day, scaled by 10
         "trigger": "juspay/TXN_CREATED",
+        "juspay_event_id": "evt_1",  # the correlation id every task of the execution passes on
         "requested_at": NOW.isoformat(),
         "followed_seconds": 30,
         "next_wait_seconds": 3,

@@ -2,9 +2,9 @@
 
 A return is one ``TransactWriteItems``: the wallet update (balance up, ``entry_count`` as read), a REVERSAL
 ledger entry, the return marker (``RETURN#{order_id}`` / ``RETURN#{idempotency_key}``, new) and the debit
-marker's ``returned_minor`` (as read, see ``WalletRepository.returned_update``). So a key is applied once, and
+marker's ``returned_minor`` (as read, see ``LedgerTable.returned_update``). So a key is applied once, and
 explicit returns and the automatic credit-back together never exceed the debit. A companion of
-``dal/wallets.py``: it builds its transaction with that repository's own helpers, so both stay in step.
+``dal/wallets.py``: it builds its transaction with the same ``LedgerTable`` parts, so both stay in step.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from paybridge.dal.wallets import WalletRepository, _CancelledError, reversal_marker_key
+from paybridge.dal.ledger_table import TransactionCancelledError, entry_item, reversal_marker_key
+from paybridge.dal.wallets import WalletRepository
 from paybridge.errors import ConflictError, WalletConflictError
 from paybridge.models.wallet import EntryType, LedgerEntry
 
@@ -63,8 +64,8 @@ def return_wallet_share(
     if amount_minor <= 0:
         raise ValueError("return amount must be positive")
     marker_key = return_marker_key(order_id, idempotency_key)
-    for attempt in range(wallets._max_attempts):
-        existing = wallets._get(marker_key)
+    for attempt in range(wallets.max_attempts):
+        existing = wallets.get(marker_key)
         debit = wallets.debit_marker(wallet_txn_id)
         if debit is None or debit.get("customer_id") != customer_id or debit.get("order_id") != order_id:
             raise ConflictError("no wallet debit of this order to return", details={"order_id": order_id})
@@ -72,7 +73,7 @@ def return_wallet_share(
         if existing is not None:
             return _replayed(wallets, existing, amount_minor, debited, int(debit.get("returned_minor", 0)))
         returned = int(debit.get("returned_minor", 0))
-        if "returned_minor" not in debit and wallets._get(reversal_marker_key(order_id, wallet_txn_id)):
+        if "returned_minor" not in debit and wallets.get(reversal_marker_key(order_id, wallet_txn_id)):
             returned = debited  # credited back in full before returns were counted on the debit marker
         if amount_minor > debited - returned:
             raise ConflictError(
@@ -99,15 +100,15 @@ def return_wallet_share(
         if reason:
             marker["reason"] = reason
         items = [
-            wallets._wallet_update(customer_id, amount_minor, wallet.entry_count, now, require_active=False),
-            wallets._put_new(wallets._entry_item(entry)),
-            wallets._put_new(marker),
+            wallets.wallet_update(customer_id, amount_minor, wallet.entry_count, now, require_active=False),
+            wallets.put_new(entry_item(entry)),
+            wallets.put_new(marker),
             wallets.returned_update(wallet_txn_id, debit, amount_minor),
         ]
         try:
-            wallets._transact(items)
-        except _CancelledError:
-            wallets._backoff(attempt)  # a concurrent movement or the same key: look again
+            wallets.transact(items)
+        except TransactionCancelledError:
+            wallets.backoff(attempt)  # a concurrent movement or the same key: look again
             continue
         return ReturnResult(ReturnStatus.RETURNED, entry, debited, returned + amount_minor)
     raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
@@ -120,7 +121,7 @@ def _replayed(
         raise ConflictError(
             "idempotency_key was already used for a different return", details={"field": "idempotency_key"}
         )
-    entry = wallets._entry_at(marker)
+    entry = wallets.entry_at(marker)
     if entry is None:  # the marker and its entry are written together; one without the other is corrupt
         raise ConflictError("return marker without its ledger entry")
     return ReturnResult(ReturnStatus.ALREADY_DONE, entry, debited, returned)

@@ -28,20 +28,30 @@ or nothing; the cancellation reasons tell "already done" from "no funds" from "l
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from paybridge.dal.dynamo import error_code, from_item, to_item
+from paybridge.dal.dynamo import from_item, to_item
+from paybridge.dal.ledger_table import (
+    WALLET_SK,
+    CreditResult,
+    CreditStatus,
+    DebitResult,
+    DebitStatus,
+    LedgerTable,
+    ReversalResult,
+    ReversalStatus,
+    TransactionCancelledError,
+    debit_marker_key,
+    entry_from_item,
+    entry_item,
+    reversal_marker_key,
+    wallet_from_item,
+    wallet_pk,
+)
 from paybridge.errors import ConflictError, UnprocessableError, WalletConflictError
 from paybridge.models.wallet import EntryType, LedgerEntry, Wallet, WalletStatus
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = [
     "CreditResult",
@@ -53,121 +63,15 @@ __all__ = [
     "WalletRepository",
 ]
 
-_WALLET_SK = "WALLET"
 
-
-class DebitStatus(StrEnum):
-    """Outcome of a settlement debit."""
-
-    DEBITED = "DEBITED"
-    ALREADY_DONE = "ALREADY_DONE"  # this wallet transaction was debited before, or the order is closed
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-    WALLET_FROZEN = "WALLET_FROZEN"
-    WALLET_MISSING = "WALLET_MISSING"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-
-
-class CreditStatus(StrEnum):
-    """Outcome of a top-up."""
-
-    CREDITED = "CREDITED"
-    ALREADY_DONE = "ALREADY_DONE"
-
-
-class ReversalStatus(StrEnum):
-    """Outcome of crediting a settled order's wallet share back."""
-
-    REVERSED = "REVERSED"
-    ALREADY_DONE = "ALREADY_DONE"
-    NOTHING_TO_REVERSE = "NOTHING_TO_REVERSE"  # no debit was ever made for that wallet transaction
-    NOTHING_LEFT = "NOTHING_LEFT"  # explicit returns already gave the whole debit back
-
-
-@dataclass(frozen=True)
-class DebitResult:
-    """``entry`` is the debit's ledger entry (the original one when ALREADY_DONE and known)."""
-
-    status: DebitStatus
-    wallet: Wallet | None = None
-    entry: LedgerEntry | None = None
-
-
-@dataclass(frozen=True)
-class CreditResult:
-    """The credit's ledger entry, the same one on a replay of the same idempotency key."""
-
-    status: CreditStatus
-    entry: LedgerEntry
-    wallet: Wallet | None = None
-
-
-@dataclass(frozen=True)
-class ReversalResult:
-    """``entry`` is the reversal's ledger entry when REVERSED or ALREADY_DONE."""
-
-    status: ReversalStatus
-    entry: LedgerEntry | None = None
-
-
-def wallet_pk(customer_id: str) -> str:
-    """Partition key of a customer's wallet, entries and credit markers."""
-    return f"WALLET#{customer_id}"
-
-
-def entry_sk(seq: int) -> str:
-    """Sort key of ledger entry ``seq``: zero-padded so the string order is the time order."""
-    return f"ENTRY#{seq:012d}"
-
-
-def debit_marker_key(wallet_txn_id: str) -> dict[str, str]:
-    """Key of the marker that makes a wallet transaction's debit happen once."""
-    return {"pk": f"DEBIT#{wallet_txn_id}", "sk": "DEBIT"}
-
-
-def reversal_marker_key(order_id: str, wallet_txn_id: str) -> dict[str, str]:
-    """Key of the marker that makes a debit's reversal happen once."""
-    return {"pk": f"REVERSAL#{order_id}#{wallet_txn_id}", "sk": "REVERSAL"}
-
-
-class _CancelledError(Exception):
-    """A transaction DynamoDB cancelled, with its reasons decoded (one per item, in order)."""
-
-    def __init__(self, reasons: list[dict[str, Any]]) -> None:
-        super().__init__("transaction cancelled")
-        self.reasons = reasons
-
-    def code(self, index: int) -> str:
-        return str(self.reasons[index].get("Code", "None")) if index < len(self.reasons) else "None"
-
-    def failed(self, index: int) -> bool:
-        return self.code(index) == "ConditionalCheckFailed"
-
-    def item(self, index: int) -> dict[str, Any] | None:
-        raw = self.reasons[index].get("Item") if index < len(self.reasons) else None
-        return from_item(raw) if raw else None
-
-
-class WalletRepository:
+class WalletRepository(LedgerTable):
     """Reads and moves money in the ledger table. Conflicts are retried ``max_attempts`` times."""
-
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table_name: str,
-        *,
-        max_attempts: int = 8,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._client = client
-        self.table_name = table_name
-        self._max_attempts = max_attempts
-        self._sleep = sleep
 
     # --- reads -------------------------------------------------------------------------------------------
     def get_wallet(self, customer_id: str) -> Wallet | None:
         """The wallet (strongly consistent read), or None."""
-        item = self._get({"pk": wallet_pk(customer_id), "sk": _WALLET_SK})
-        return _wallet(item) if item else None
+        item = self.get({"pk": wallet_pk(customer_id), "sk": WALLET_SK})
+        return wallet_from_item(item) if item else None
 
     def list_entries(self, customer_id: str, *, limit: int = 100) -> list[LedgerEntry]:
         """The newest ``limit`` ledger entries, newest first."""
@@ -179,7 +83,7 @@ class WalletRepository:
             Limit=limit,
             ConsistentRead=True,
         )
-        return [_entry(from_item(item)) for item in response.get("Items", [])]
+        return [entry_from_item(from_item(item)) for item in response.get("Items", [])]
 
     def all_entries(self, customer_id: str) -> list[LedgerEntry]:
         """Every ledger entry, oldest first (for reconciliation: they sum to the balance)."""
@@ -192,21 +96,21 @@ class WalletRepository:
         }
         while True:
             response = self._client.query(**kwargs)
-            entries.extend(_entry(from_item(item)) for item in response.get("Items", []))
+            entries.extend(entry_from_item(from_item(item)) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return entries
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def debit_marker(self, wallet_txn_id: str) -> dict[str, Any] | None:
         """The record of a wallet transaction's debit (customer_id, order_id, amount_minor, seq), or None."""
-        return self._get(debit_marker_key(wallet_txn_id))
+        return self.get(debit_marker_key(wallet_txn_id))
 
     # --- operator actions --------------------------------------------------------------------------------
     def set_status(self, customer_id: str, status: WalletStatus, *, now: datetime) -> None:
         """Freezes or unfreezes a wallet (operators; no money moves). Fails if the wallet is missing."""
         self._client.update_item(
             TableName=self.table_name,
-            Key=to_item({"pk": wallet_pk(customer_id), "sk": _WALLET_SK}),
+            Key=to_item({"pk": wallet_pk(customer_id), "sk": WALLET_SK}),
             UpdateExpression="SET #status = :status, updated_at = :now",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#status": "status"},
@@ -233,12 +137,12 @@ class WalletRepository:
         """
         if amount_minor <= 0:
             raise ValueError("debit amount must be positive")
-        for attempt in range(self._max_attempts):
+        for attempt in range(self.max_attempts):
             wallet = self.get_wallet(customer_id)
             if wallet is not None and wallet.currency != currency:
                 marker = self.debit_marker(txn_id)
                 if marker is not None:
-                    return DebitResult(DebitStatus.ALREADY_DONE, wallet, self._entry_at(marker))
+                    return DebitResult(DebitStatus.ALREADY_DONE, wallet, self.entry_at(marker))
                 return DebitResult(DebitStatus.CURRENCY_MISMATCH, wallet)
             expected = wallet.entry_count if wallet is not None else 0
             seq = expected + 1
@@ -262,33 +166,33 @@ class WalletRepository:
                 "created_at": now.isoformat(),
             }
             items = [
-                self._wallet_update(customer_id, -amount_minor, expected, now, require_active=True),
-                self._put_new(self._entry_item(entry)),
-                self._put_new(marker),
+                self.wallet_update(customer_id, -amount_minor, expected, now, require_active=True),
+                self.put_new(entry_item(entry)),
+                self.put_new(marker),
             ]
             if order_update is not None:
                 items.append(dict(order_update))
             try:
-                self._transact(items)
-            except _CancelledError as cancelled:
+                self.transact(items)
+            except TransactionCancelledError as cancelled:
                 # The marker is read again rather than trusted from the reasons alone: a replay must never be
                 # reported as "no funds" because its own earlier debit lowered the balance.
                 existing = self.debit_marker(txn_id)
                 if existing is not None or (order_update is not None and cancelled.failed(3)):
                     # A replay or a concurrent duplicate won, or the order was closed meanwhile.
                     return DebitResult(
-                        DebitStatus.ALREADY_DONE, wallet, self._entry_at(existing) if existing else None
+                        DebitStatus.ALREADY_DONE, wallet, self.entry_at(existing) if existing else None
                     )
                 if cancelled.failed(0):
                     current = cancelled.item(0)
                     if current is None:
                         return DebitResult(DebitStatus.WALLET_MISSING)
-                    found = _wallet(current)
+                    found = wallet_from_item(current)
                     if found.status is not WalletStatus.ACTIVE:
                         return DebitResult(DebitStatus.WALLET_FROZEN, found)
                     if found.balance_minor < amount_minor:
                         return DebitResult(DebitStatus.INSUFFICIENT_FUNDS, found)
-                self._backoff(attempt)  # lost a race on entry_count (or a TransactionConflict): re-read
+                self.backoff(attempt)  # lost a race on entry_count (or a TransactionConflict): re-read
                 continue
             return DebitResult(DebitStatus.DEBITED, self.get_wallet(customer_id), entry)
         raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
@@ -305,8 +209,8 @@ class WalletRepository:
         if amount_minor <= 0:
             raise ValueError("credit amount must be positive")
         marker_key = {"pk": wallet_pk(customer_id), "sk": f"CREDIT#{idempotency_key}"}
-        for attempt in range(self._max_attempts):
-            existing = self._get(marker_key)
+        for attempt in range(self.max_attempts):
+            existing = self.get(marker_key)
             if existing is not None:
                 return self._replayed_credit(existing, amount_minor, currency)
             wallet = self.get_wallet(customer_id)
@@ -330,18 +234,18 @@ class WalletRepository:
                 None,
                 now.isoformat(),
             )
-            first = self._new_wallet(customer_id, currency, amount_minor, now) if wallet is None else None
+            first = self.new_wallet(customer_id, currency, amount_minor, now) if wallet is None else None
             items = [
                 first
                 if first is not None
-                else self._wallet_update(customer_id, amount_minor, seq - 1, now, require_active=True),
-                self._put_new(self._entry_item(entry)),
-                self._put_new({**marker_key, "amount_minor": amount_minor, "currency": currency, "seq": seq}),
+                else self.wallet_update(customer_id, amount_minor, seq - 1, now, require_active=True),
+                self.put_new(entry_item(entry)),
+                self.put_new({**marker_key, "amount_minor": amount_minor, "currency": currency, "seq": seq}),
             ]
             try:
-                self._transact(items)
-            except _CancelledError:
-                self._backoff(attempt)  # a concurrent credit or debit (or the same key): look again
+                self.transact(items)
+            except TransactionCancelledError:
+                self.backoff(attempt)  # a concurrent credit or debit (or the same key): look again
                 continue
             return CreditResult(CreditStatus.CREDITED, entry, self.get_wallet(customer_id))
         raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
@@ -361,10 +265,10 @@ class WalletRepository:
         if amount_minor <= 0:
             raise ValueError("reversal amount must be positive")
         marker_key = reversal_marker_key(order_id, txn_id)
-        for attempt in range(self._max_attempts):
-            done = self._get(marker_key)
+        for attempt in range(self.max_attempts):
+            done = self.get(marker_key)
             if done is not None:
-                return ReversalResult(ReversalStatus.ALREADY_DONE, self._entry_at(done))
+                return ReversalResult(ReversalStatus.ALREADY_DONE, self.entry_at(done))
             debit = self.debit_marker(txn_id)
             if debit is None:
                 return ReversalResult(ReversalStatus.NOTHING_TO_REVERSE)
@@ -393,48 +297,18 @@ class WalletRepository:
             )
             reversal = {**marker_key, "customer_id": customer_id, "amount_minor": amount, "seq": seq}
             items = [
-                self._wallet_update(customer_id, amount, wallet.entry_count, now, require_active=False),
-                self._put_new(self._entry_item(entry)),
-                self._put_new({**reversal, "created_at": now.isoformat()}),
+                self.wallet_update(customer_id, amount, wallet.entry_count, now, require_active=False),
+                self.put_new(entry_item(entry)),
+                self.put_new({**reversal, "created_at": now.isoformat()}),
                 self.returned_update(txn_id, debit, amount),
             ]
             try:
-                self._transact(items)
-            except _CancelledError:
-                self._backoff(attempt)
+                self.transact(items)
+            except TransactionCancelledError:
+                self.backoff(attempt)
                 continue
             return ReversalResult(ReversalStatus.REVERSED, entry)
         raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
-
-    def returned_update(self, txn_id: str, debit: Mapping[str, Any], amount_minor: int) -> dict[str, Any]:
-        """The ``TransactItems`` entry adding ``amount_minor`` to the debit's ``returned_minor``, conditioned
-        on the value ``debit`` (the marker as read) holds, so concurrent returns are serialised."""
-        returned = debit.get("returned_minor")
-        condition = "attribute_not_exists(returned_minor)"
-        values: dict[str, Any] = {":new": int(returned or 0) + amount_minor}
-        if returned is not None:
-            condition = "returned_minor = :expected"
-            values[":expected"] = int(returned)
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(debit_marker_key(txn_id)),
-                "UpdateExpression": "SET returned_minor = :new",
-                "ConditionExpression": f"attribute_exists(pk) AND {condition}",
-                "ExpressionAttributeValues": to_item(values),
-            }
-        }
-
-    # --- plumbing ----------------------------------------------------------------------------------------
-    def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
-        response = self._client.get_item(TableName=self.table_name, Key=to_item(key), ConsistentRead=True)
-        item = response.get("Item")
-        return from_item(item) if item else None
-
-    def _entry_at(self, marker: Mapping[str, Any]) -> LedgerEntry | None:
-        customer_id = marker.get("customer_id") or str(marker["pk"]).removeprefix("WALLET#")
-        item = self._get({"pk": wallet_pk(str(customer_id)), "sk": entry_sk(int(marker["seq"]))})
-        return _entry(item) if item else None
 
     def _replayed_credit(self, marker: Mapping[str, Any], amount_minor: int, currency: str) -> CreditResult:
         if int(marker["amount_minor"]) != amount_minor or marker.get("currency") != currency:
@@ -442,123 +316,8 @@ class WalletRepository:
                 "idempotency_key was already used for a different credit",
                 details={"field": "idempotency_key"},
             )
-        entry = self._entry_at(marker)
+        entry = self.entry_at(marker)
         if entry is None:  # the marker and its entry are written together; one without the other is corrupt
             raise ConflictError("credit marker without its ledger entry")
         customer_id = str(marker["pk"]).removeprefix("WALLET#")
         return CreditResult(CreditStatus.ALREADY_DONE, entry, self.get_wallet(customer_id))
-
-    def _transact(self, items: Sequence[Mapping[str, Any]]) -> None:
-        try:
-            self._client.transact_write_items(TransactItems=list(items))  # type: ignore[arg-type]
-        except Exception as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            response = getattr(exc, "response", {}) or {}
-            raise _CancelledError(list(response.get("CancellationReasons") or [])) from exc
-
-    def _backoff(self, attempt: int) -> None:
-        # Full jitter: concurrent writers to one wallet spread out instead of colliding again in step.
-        self._sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not security
-
-    def _put_new(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
-    def _new_wallet(self, customer_id: str, currency: str, balance: int, now: datetime) -> dict[str, Any]:
-        item = {
-            "pk": wallet_pk(customer_id),
-            "sk": _WALLET_SK,
-            "customer_id": customer_id,
-            "currency": currency,
-            "balance": balance,
-            "entry_count": 1,
-            "status": WalletStatus.ACTIVE.value,
-            "created_at": now.isoformat(),
-            "updated_at": now.isoformat(),
-        }
-        return self._put_new(item)
-
-    def _wallet_update(
-        self, customer_id: str, delta: int, expected_count: int, now: datetime, *, require_active: bool
-    ) -> dict[str, Any]:
-        conditions = ["attribute_exists(pk)", "entry_count = :expected"]
-        values: dict[str, Any] = {
-            ":delta": delta,
-            ":one": 1,
-            ":expected": expected_count,
-            ":now": now.isoformat(),
-        }
-        names: dict[str, str] = {}
-        if require_active:
-            conditions.append("#status = :active")
-            names["#status"] = "status"
-            values[":active"] = WalletStatus.ACTIVE.value
-        if delta < 0:
-            # The balance never goes below zero: checked by DynamoDB itself, not only by this code.
-            conditions.append("balance >= :needed")
-            values[":needed"] = -delta
-        update: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": to_item({"pk": wallet_pk(customer_id), "sk": _WALLET_SK}),
-            "UpdateExpression": (
-                "SET balance = balance + :delta, entry_count = entry_count + :one, updated_at = :now"
-            ),
-            "ConditionExpression": " AND ".join(conditions),
-            "ExpressionAttributeValues": to_item(values),
-            # The current wallet comes back on failure: it tells missing / frozen / no funds / raced apart.
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if names:
-            update["ExpressionAttributeNames"] = names
-        return {"Update": update}
-
-    @staticmethod
-    def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "pk": wallet_pk(entry.customer_id),
-            "sk": entry_sk(entry.seq),
-            "customer_id": entry.customer_id,
-            "seq": entry.seq,
-            "entry_type": entry.entry_type.value,
-            "amount_minor": entry.amount_minor,
-            "balance_after": entry.balance_after_minor,
-            "currency": entry.currency,
-            "reference": entry.reference,
-            "created_at": entry.created_at,
-        }
-        if entry.order_id is not None:
-            item["order_id"] = entry.order_id
-        return item
-
-
-def _wallet(item: Mapping[str, Any]) -> Wallet:
-    return Wallet(
-        customer_id=str(item["customer_id"]),
-        currency=str(item["currency"]),
-        balance_minor=int(item["balance"]),
-        entry_count=int(item["entry_count"]),
-        status=WalletStatus(str(item.get("status", WalletStatus.ACTIVE.value))),
-        created_at=str(item.get("created_at", "")),
-        updated_at=str(item.get("updated_at", "")),
-    )
-
-
-def _entry(item: Mapping[str, Any]) -> LedgerEntry:
-    order_id = item.get("order_id")
-    return LedgerEntry(
-        customer_id=str(item["customer_id"]),
-        seq=int(item["seq"]),
-        entry_type=EntryType(str(item["entry_type"])),
-        amount_minor=int(item["amount_minor"]),
-        balance_after_minor=int(item["balance_after"]),
-        currency=str(item["currency"]),
-        reference=str(item["reference"]),
-        order_id=str(order_id) if order_id is not None else None,
-        created_at=str(item["created_at"]),
-    )

@@ -110,3 +110,26 @@ class WebhookEventsRepository:
             ConsistentRead=True,
         )
         return [from_item(item) for item in response.get("Items", [])]
+
+    def for_order(self, order_id: str) -> list[dict[str, Any]]:
+        """Every stored delivery about ``order_id`` (bodies left out), oldest first.
+
+        A filtered Scan: the table has no index by order, so this reads the whole table (one read unit per
+        4 KB). For an operator looking at one order (``paybridge_ops order show``), never for a hot path.
+        """
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "FilterExpression": "order_id = :order",
+            "ExpressionAttributeValues": to_item({":order": order_id}),
+            "ProjectionExpression": "event_id, event_name, #s, received_at, last_received_at, deliveries, "
+            "published_at, bus_event_id, order_id",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        while True:
+            page = self._client.scan(**kwargs)
+            found.extend(from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(found, key=lambda item: str(item.get("received_at", "")))

@@ -5,6 +5,10 @@ Every call sends HTTP Basic (API key, empty password), ``x-merchantid``, ``x-rou
 (``customer_id`` has no default), and only an order call with ``customer_id=None`` (a guest order, no customer
 known) is routed by the order id. Mandate calls require the customer; nothing is routed by a mandate or
 transaction id. Bodies are form-encoded, except ``/session`` (JSON).
+With ``api_mode="encrypted"``, Order Status and order refunds go to Juspay's v4 endpoints instead
+(``POST /v4/order-status``, ``POST /v4/orders/{id}/refunds``): JSON claims signed and encrypted
+(``paybridge.juspay.jwe``), answers decrypted and verified before they are parsed. Juspay documents no
+encrypted Txn-ID refund, so ``refund_txn`` and every other call stay on the Basic-auth API.
 Responses are parsed with ``parse_float=Decimal`` and validated into the models of
 ``paybridge.models.juspay``; failures become one of the ``Juspay*Error`` classes of ``paybridge.errors``.
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -36,6 +40,7 @@ from paybridge.errors import (
     JuspayRateLimitedError,
     JuspayUnavailableError,
 )
+from paybridge.juspay.jwe import JweKeys, open_response, seal_request
 from paybridge.juspay.transport import (
     JuspayBasicAuth,
     idempotent_retry,
@@ -53,7 +58,7 @@ from paybridge.models.juspay import (
     loads_juspay_json,
 )
 from paybridge.models.money import format_major, to_minor
-from paybridge.observability import logger
+from paybridge.observability import logger, register_secret
 
 __all__ = ["JuspayClient", "MandateCommand", "format_amount", "order_routing_id", "parse_api_key_secret"]
 
@@ -91,6 +96,7 @@ def parse_api_key_secret(secret_string: str) -> SecretStr:
     if not text:
         # Never echo the secret's content: say only what shape was expected.
         raise ValueError('Juspay API key secret must be the key or JSON {"api_key": "<key>"}')
+    register_secret(text)  # masked in every later log record, wherever it might appear
     return SecretStr(text)
 
 
@@ -133,11 +139,15 @@ class JuspayClient:
         backoff_factor: float = 0.5,
         backoff_jitter: float = 0.25,
         backoff_max: float = 4.0,
+        jwe_keys: JweKeys | None = None,
     ) -> None:
         if not api_key.get_secret_value():
             raise ValueError("Juspay API key is empty")
         if not config.merchant_id:
             raise ValueError("Juspay merchant id is not configured")
+        if config.api_mode == "encrypted" and jwe_keys is None:
+            raise ValueError("Juspay api_mode is encrypted but no JWE keys were given")
+        self._jwe = jwe_keys if config.api_mode == "encrypted" else None
         self._config = config
         self._base_url = config.base_url.rstrip("/")
         self._auth = JuspayBasicAuth(api_key)
@@ -161,15 +171,22 @@ class JuspayClient:
         """``GET /orders/{order_id}``: the order's status, transactions, refunds and mandate block.
 
         Also the mandate order status and the mandate execution status (the execution's order id).
-        ``customer_id=None`` only for a guest order (routed by the order id).
+        ``customer_id=None`` only for a guest order (routed by the order id). Encrypted mode:
+        ``POST /v4/order-status`` with ``{"order_id"}``.
         """
-        data = self._call(
-            "get_order_status",
-            "GET",
-            f"/orders/{quote(order_id, safe='')}",
-            routing_id=order_routing_id(order_id, customer_id),
-            retry=self._idempotent,
-        )
+        routing_id = order_routing_id(order_id, customer_id)
+        if self._jwe is not None:
+            data = self._encrypted_call(
+                "get_order_status", "/v4/order-status", {"order_id": order_id}, routing_id, self._jwe
+            )
+        else:
+            data = self._call(
+                "get_order_status",
+                "GET",
+                f"/orders/{quote(order_id, safe='')}",
+                routing_id=routing_id,
+                retry=self._idempotent,
+            )
         return self._parse("get_order_status", Order, data)
 
     def update_order(
@@ -223,18 +240,18 @@ class JuspayClient:
 
         Retried with the same ``unique_request_id``, which Juspay never applies twice. Record the id
         before calling; after an outcome-unknown error call again with the same id, after a FAILURE use a
-        new one.
+        new one. Encrypted mode: ``POST /v4/orders/{order_id}/refunds`` with the same fields as JSON.
         """
         _check_unique_request_id(unique_request_id)
         form = {"unique_request_id": unique_request_id, "amount": format_amount(amount)}
-        data = self._call(
-            "refund_order",
-            "POST",
-            f"/orders/{quote(order_id, safe='')}/refunds",
-            routing_id=order_routing_id(order_id, customer_id),
-            retry=self._idempotent,
-            form=form,
-        )
+        path = f"/orders/{quote(order_id, safe='')}/refunds"
+        routing_id = order_routing_id(order_id, customer_id)
+        if self._jwe is not None:
+            data = self._encrypted_call("refund_order", "/v4" + path, form, routing_id, self._jwe)
+        else:
+            data = self._call(
+                "refund_order", "POST", path, routing_id=routing_id, retry=self._idempotent, form=form
+            )
         return self._parse("refund_order", Order, data)
 
     def refund_txn(
@@ -354,6 +371,22 @@ class JuspayClient:
         return self._parse("create_session", Session, data)
 
     # --- Plumbing ----------------------------------------------------------------------------------------
+    def _encrypted_call(
+        self, operation: str, path: str, claims: Mapping[str, str], routing_id: str, keys: JweKeys
+    ) -> Any:
+        # Only idempotent reads and refunds (same unique_request_id) come here, so they may be retried;
+        # a retry resends the same sealed bytes.
+        sealed = seal_request(json.dumps(dict(claims), separators=(",", ":")).encode(), keys)
+        return self._call(
+            operation,
+            "POST",
+            path,
+            routing_id=routing_id,
+            retry=self._idempotent,
+            json_body=json.dumps(sealed, separators=(",", ":")),
+            opener=lambda content: open_response(content, keys),
+        )
+
     def _call(
         self,
         operation: str,
@@ -364,6 +397,7 @@ class JuspayClient:
         retry: Retry,
         form: Mapping[str, str] | None = None,
         json_body: str | None = None,
+        opener: Callable[[bytes], bytes] | None = None,
     ) -> Any:
         headers = {
             "x-merchantid": self._config.merchant_id,
@@ -405,10 +439,13 @@ class JuspayClient:
                 details={"operation": operation},
             ) from exc
         self._log(operation, path, response, started, outcome="answered")
+        content = response.content
+        if opener is not None:
+            content = _open(operation, response.status_code, content, opener)
         if not 200 <= response.status_code < 300:
-            raise _error_for(operation, response)
+            raise _error_for(operation, response.status_code, content)
         try:
-            return loads_juspay_json(response.content)
+            return loads_juspay_json(content)
         except ValueError as exc:
             raise JuspayError(
                 f"Juspay {operation} answered HTTP {response.status_code} with a body that is not JSON",
@@ -457,12 +494,26 @@ def _json_default(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _error_for(operation: str, response: requests.Response) -> JuspayError:
+def _open(operation: str, status: int, content: bytes, opener: Callable[[bytes], bytes]) -> bytes:
+    """An encrypted answer's JSON. A success must decrypt and verify; a refusal may come unencrypted
+    (Juspay refuses a request it could not authenticate before it knows whom to encrypt to)."""
+    try:
+        return opener(content)
+    except ValueError as exc:
+        if not 200 <= status < 300:
+            return content
+        # The reason names the failed step only: the body may be anything, including customer data.
+        raise JuspayError(
+            f"Juspay {operation} answered a body that could not be decrypted and verified",
+            details={"operation": operation, "http_status": status, "reason": str(exc)},
+        ) from None
+
+
+def _error_for(operation: str, status: int, content: bytes) -> JuspayError:
     """The error class for a non-2xx answer, with Juspay's error code and message when it sent them."""
-    status = response.status_code
     envelope: JuspayErrorEnvelope | None = None
     try:
-        parsed = loads_juspay_json(response.content)
+        parsed = loads_juspay_json(content)
         if isinstance(parsed, dict):
             envelope = JuspayErrorEnvelope.model_validate(parsed)
     except (ValueError, ValidationError):

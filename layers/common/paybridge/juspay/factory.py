@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from paybridge.config import JuspayConfig, Settings
 from paybridge.juspay.client import JuspayClient, parse_api_key_secret
+from paybridge.juspay.jwe import parse_jwe_keys
 
 
 def juspay_client(settings: Settings, *, max_retries: int | None = None) -> JuspayClient:
@@ -17,6 +18,8 @@ def juspay_client(settings: Settings, *, max_retries: int | None = None) -> Jusp
     deploy is picked up within ``secret_max_age_s``; clients are reused per (configuration, key), and they
     share the container's one HTTP session. Functions invoked asynchronously pass a small ``max_retries``:
     Lambda retries the whole event, so long in-call backoffs only hold the function.
+    In encrypted mode the same secret holds the JWE key pair (``jwe.parse_jwe_keys``): a key rotated in the
+    secret is used from the first call after the cached value expires, with no deploy.
     """
     secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
     config = (
@@ -29,4 +32,5 @@ def juspay_client(settings: Settings, *, max_retries: int | None = None) -> Jusp
 
 @functools.lru_cache(maxsize=4)
 def _client(config: JuspayConfig, secret: str) -> JuspayClient:
-    return JuspayClient(config, parse_api_key_secret(secret))
+    keys = parse_jwe_keys(secret) if config.api_mode == "encrypted" else None
+    return JuspayClient(config, parse_api_key_secret(secret), jwe_keys=keys)

@@ -133,6 +133,8 @@ def check_pending_order(payload: dict[str, Any], deps: CheckDependencies) -> dic
         )
         return {
             "order_id": request.order_id,
+            # The correlation id passes through every state (the output is the next state's input).
+            "juspay_event_id": payload.get("juspay_event_id"),
             "customer_id": customer_id,
             "follow": request.follow,
             "started_at": request.started_at.isoformat(),

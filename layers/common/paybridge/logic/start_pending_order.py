@@ -75,18 +75,24 @@ class StartResult:
 
 
 def start_pending_order(
-    order_id: str, customer_id: str | None, *, trigger: str, deps: StartDependencies
+    order_id: str,
+    customer_id: str | None,
+    *,
+    trigger: str,
+    deps: StartDependencies,
+    juspay_event_id: str | None = None,
 ) -> StartResult:
     """Starts the order's current follow, or opens and starts the next one when the last has ended.
 
-    The input carries the follow number, its start and deadline, and the first wait of the schedule.
+    The input carries the follow number, its start and deadline, the first wait of the schedule, and the
+    correlation ids (order id, and the Juspay event id that started it, if any) every task passes on.
     """
     for _ in range(_MAX_ROUNDS):
         item = deps.repository.get(order_id)
         status = None if item is None else item.get("status")
         current = 0 if item is None else int(item.get("follow", 0))
         if status == STATUS_WAITING and current:
-            result = _start(order_id, item or {}, trigger, deps)
+            result = _start(order_id, item or {}, trigger, deps, juspay_event_id)
             if result is not None:
                 return result
             # The follow's execution ended without closing the follow (stopped, or failed to record
@@ -114,7 +120,11 @@ def start_pending_order(
 
 
 def _start(
-    order_id: str, item: Mapping[str, Any], trigger: str, deps: StartDependencies
+    order_id: str,
+    item: Mapping[str, Any],
+    trigger: str,
+    deps: StartDependencies,
+    juspay_event_id: str | None,
 ) -> StartResult | None:
     """Starts the WAITING follow's execution; None when that execution exists but has ended."""
     follow = int(item["follow"])
@@ -128,6 +138,7 @@ def _start(
         "started_at": str(item["started_at"]),
         "deadline_at": str(item["deadline_at"]),
         "trigger": trigger,
+        "juspay_event_id": juspay_event_id,
         # Makes a repeated start differ, so Step Functions refuses it rather than answering it as the first.
         "requested_at": deps.clock().isoformat(),
         "followed_seconds": first,
@@ -163,7 +174,13 @@ def handle_pending_event(event: Mapping[str, Any], deps: StartDependencies) -> S
         metrics.add_metric(name="PendingOrderEventWithoutOrderId", unit=MetricUnit.Count, value=1)
         logger.warning("pending-order event without an order id", extra={"trigger": trigger})
         return StartResult("ignored")
-    return start_pending_order(order_id, _text(detail.get("customer_id")), trigger=trigger, deps=deps)
+    return start_pending_order(
+        order_id,
+        _text(detail.get("customer_id")),
+        trigger=trigger,
+        deps=deps,
+        juspay_event_id=_text(detail.get("event_id")),
+    )
 
 
 def _text(value: Any) -> str | None:
