@@ -182,3 +182,13 @@ def test_tracer_patches_only_botocore_at_import() -> None:
 
     # Tracer keeps its configuration class-wide; patch_all would import requests into every function.
     assert tracer._config["patch_modules"] == ("botocore",)
+
+
+def test_plain_mode_functions_do_not_import_joserfc() -> None:
+    import subprocess
+    import sys
+
+    # joserfc costs more to import than boto3; only encrypted mode (and its first call) loads it.
+    code = "import sys, paybridge.juspay.factory, paybridge.juspay.client; print('joserfc' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
