@@ -9,6 +9,8 @@ SHELL := /bin/bash
 
 VENV      ?= .venv
 SAM_VENV  ?= .venv-sam
+# checkov pins its own boto3, so it lives in its own venv as SAM CLI does (requirements-checkov.txt).
+CHECKOV_VENV ?= .venv-checkov
 SAM_CLI_VERSION := 1.170.0
 # uv installs the pinned requirements in seconds instead of minutes (make test's budget includes a cold venv).
 UV_VERSION := 0.13.8
@@ -19,10 +21,13 @@ PY313 := $(shell scripts/find-python 3.13)
 PY     := $(VENV)/bin/python
 ASL_FILES := $(wildcard statemachines/*.asl.json)
 SAM    := $(SAM_VENV)/bin/sam
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# Template checks run on the source template and on what `sam build` makes of it (what is deployed).
+BUILT_TEMPLATE := .aws-sam/build/template.yaml
 # sam build validates that the runtime's interpreter is on PATH.
 SAM_PATH := $(dir $(PY313)):$(PATH)
 
-.PHONY: help venv local test lint unit build deploy clean bench openapi soak reconcile
+.PHONY: help venv local demo test lint template-checks cfn-lint-templates checkov-templates unit build deploy clean bench openapi soak reconcile
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -42,18 +47,42 @@ $(SAM_VENV)/.stamp:
 	$(SAM_VENV)/bin/uv pip install --quiet --python $(SAM_VENV)/bin/python aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
-venv: $(VENV)/.stamp $(SAM_VENV)/.stamp ## create both venvs (project, SAM CLI)
+$(CHECKOV_VENV)/.stamp: requirements-checkov.txt
+	$(PY313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(CHECKOV_VENV)/bin/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements-checkov.txt
+	touch $@
+
+venv: $(VENV)/.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp ## create the venvs (project, SAM CLI, checkov)
 
 local: $(VENV)/.stamp ## run the whole system locally (emulated AWS + simulated Juspay); Ctrl-C stops
 	$(PY) -m paybridge_local
 
-lint: $(VENV)/.stamp $(SAM_VENV)/.stamp ## ruff, mypy, cfn-lint, sam validate --lint, statelint
+# `make demo DEMO_ARGS="--only split,storm"`; `.venv/bin/python -m demo --help` lists the options.
+DEMO_ARGS ?=
+demo: $(VENV)/.stamp ## every scenario end to end on a fresh local stack (free ports), with a report; exit 1 if one fails
+	$(PY) -m demo $(DEMO_ARGS)
+
+lint: $(VENV)/.stamp $(SAM_VENV)/.stamp ## ruff, mypy, sam validate --lint, statelint, then template-checks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
 	$(if $(ASL_FILES),$(VENV)/bin/statelint --ignore=FLOAT $(ASL_FILES),@echo "statelint: no state machine definitions")
+	$(MAKE) --no-print-directory template-checks
+
+# Zero findings: a check that does not apply is skipped in the resource's Metadata with its reason
+# (tests/contract/test_template_checks.py refuses a skip without one).
+template-checks: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp build ## sam build, layer check, cfn-lint (+I, +serverless rules) and checkov on template.yaml and the build
+	$(PY) scripts/check_layer.py .aws-sam/build/CommonLayer
+	@# The two linters take ~10 s of CPU each: side by side on CI's two cores.
+	$(MAKE) --no-print-directory -j2 --output-sync=target cfn-lint-templates checkov-templates
+
+cfn-lint-templates:
+	$(VENV)/bin/cfn-lint --include-checks I --append-rules cfn_lint_serverless.rules -- template.yaml $(BUILT_TEMPLATE)
+
+checkov-templates:
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml -f $(BUILT_TEMPLATE)
 
 unit: $(VENV)/.stamp ## pytest only (all suites, with the coverage floor)
 	$(PY) -m pytest
@@ -86,4 +115,4 @@ bench: $(VENV)/.stamp ## benchmarks (ratios against a baseline measured in the s
 	$(PY) -m bench
 
 clean: ## remove venvs, build output and local state
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .coverage

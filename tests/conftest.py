@@ -18,7 +18,7 @@ from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.jwe_keys import register_with
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
-from tests.helpers import routing_violations_message
+from tests.helpers import routing_violations_message, version_violations_message
 
 REGION = "ap-south-1"
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
@@ -68,8 +68,10 @@ def simulator(local_settings: LocalSettings) -> Iterator[JuspaySimulator]:
     register_with(sim)  # the key pair in the stack's Juspay secret (JuspayApiMode=encrypted)
     try:
         yield sim
-        # Test-wide rule: every Juspay call routed by its customer id (see routing_violations_message).
-        message = routing_violations_message(sim.state.routing_violation_log())
+        # Test-wide rules: every Juspay call routed by its customer id and sending Juspay's version header.
+        message = routing_violations_message(sim.state.routing_violation_log()) or version_violations_message(
+            sim.state.version_violation_log()
+        )
         if message:
             pytest.fail(message)
     finally:

@@ -138,3 +138,14 @@ def routing_violations_message(violations: list[dict[str, Any]]) -> str | None:
         for v in violations
     ]
     return "Juspay calls with the wrong x-routing-id:\n" + "\n".join(lines)
+
+
+def version_violations_message(violations: list[dict[str, Any]]) -> str | None:
+    """A failure message for the simulator's version violations (``/__sim/version-violations``), or None.
+
+    Every Juspay call must send the ``version`` header: Juspay shapes its answers by it.
+    """
+    if not violations:
+        return None
+    lines = [f"  {v['method']} {v['path']}: {v['reason']}" for v in violations]
+    return "Juspay calls without the version header:\n" + "\n".join(lines)

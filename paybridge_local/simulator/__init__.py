@@ -1,5 +1,10 @@
-"""A local Juspay simulator: Juspay's server-to-server API plus a control API (``/__sim/...``)."""
+"""A local Juspay simulator: Juspay's server-to-server API plus a control API (``/__sim/...``).
 
+An independent oracle: it imports nothing from the product (``paybridge``) and reads orders with its own
+model derived from Juspay's samples (``schema.py``).
+"""
+
+from paybridge_local.simulator.errors import SimError
 from paybridge_local.simulator.server import (
     DEFAULT_API_KEY,
     DEFAULT_MERCHANT_ID,
@@ -7,7 +12,7 @@ from paybridge_local.simulator.server import (
     JuspaySimulator,
     main,
 )
-from paybridge_local.simulator.state import SimError, SimulatorState
+from paybridge_local.simulator.state import SimulatorState
 
 __all__ = [
     "DEFAULT_API_KEY",

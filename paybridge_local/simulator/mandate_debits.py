@@ -27,56 +27,65 @@ This module imports nothing from the product: it is Juspay's side.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from paybridge_local.simulator.dispatch import Answer, SimRequest
+from paybridge_local.simulator.errors import JsonDict
 from paybridge_local.simulator.mandate_executions import Executions
 from paybridge_local.simulator.mandate_notifications import Notifications
 from paybridge_local.simulator.mandate_rules import Simulator
 
-__all__ = ["MandateDebits"]
+if TYPE_CHECKING:
+    from paybridge_local.simulator.mandates import MandateBook
+    from paybridge_local.simulator.server import JuspaySimulator
 
-_NOTIFICATION = re.compile(r"^/notifications/(?P<id>[^/]+)$")
-_MANDATE = re.compile(r"^/mandates/(?P<id>[^/]+)$")
-_CTL_NOTIFICATION = re.compile(r"^/__sim/notifications/(?P<id>[^/]+)$")
-_CTL_EXECUTION = re.compile(r"^/__sim/mandate-executions/(?P<id>[^/]+)$")
+__all__ = [
+    "MandateDebits",
+    "execute_mandate",
+    "get_notification",
+    "settle_execution",
+    "settle_notification",
+]
 
 
 class MandateDebits:
-    """The server's one hook into recurring debits: dispatches the requests they own."""
+    """Recurring debits' state: notifications and executions. Its mandate commands register themselves in
+    the mandate book; its routes are lines of ``api.API`` and ``control.CONTROL`` (handlers below)."""
 
     def __init__(self, simulator: Simulator) -> None:
         self.notifications = Notifications(simulator)
         self.executions = Executions(simulator, self.notifications)
+        commands = simulator.state.mandate_book.commands
+        commands["pre_debit_notify"] = self._notify
+        commands["cancel_recurring_transaction"] = self._cancel
 
     def reset(self) -> None:
         """Forgets every notification (orders and mandates are forgotten with the simulator's state)."""
         self.notifications.reset()
 
-    # --- dispatch (the server's hooks) ----------------------------------------------------------------------
-    def api(self, method: str, path: str, form: Callable[[], Mapping[str, str]]) -> tuple[int, Any] | None:
-        """Answers a Juspay API request of this module, or None (not ours)."""
-        if method == "GET" and (match := _NOTIFICATION.match(path)) is not None:
-            return 200, self.notifications.notification(match["id"])
-        if method == "POST" and path == "/txns":
-            return 200, self.executions.execute(form())
-        if method == "POST" and (match := _MANDATE.match(path)) is not None:
-            fields = form()
-            command = fields.get("command")
-            if command == "pre_debit_notify":
-                return 200, self.notifications.notify(match["id"], fields)
-            if command == "cancel_recurring_transaction":
-                return 200, self.executions.cancel(match["id"], fields)
-        return None
+    def _notify(self, book: MandateBook, record: JsonDict, form: Mapping[str, str]) -> JsonDict:
+        return self.notifications.notify(record["mandate_id"], form)
 
-    def control(self, method: str, path: str, body: Callable[[], Any]) -> tuple[int, Any] | None:
-        """Answers a control request of this module, or None (not ours)."""
-        if (match := _CTL_NOTIFICATION.match(path)) is not None:
-            if method == "GET":
-                return 200, self.notifications.notification(match["id"])
-            if method == "POST":
-                return 200, self.notifications.settle_notification(match["id"], body())
-        if method == "POST" and (match := _CTL_EXECUTION.match(path)) is not None:
-            return 200, self.executions.settle_execution(match["id"], body())
-        return None
+    def _cancel(self, book: MandateBook, record: JsonDict, form: Mapping[str, str]) -> JsonDict:
+        return self.executions.cancel(record["mandate_id"], form)
+
+
+def get_notification(sim: JuspaySimulator, request: SimRequest, notification_id: str) -> Answer:
+    """``GET /notifications/{id}`` (and the control API's read of it)."""
+    return 200, sim.debits.notifications.notification(notification_id)
+
+
+def execute_mandate(sim: JuspaySimulator, request: SimRequest) -> Answer:
+    """``POST /txns`` with ``mandate_id``: a recurring debit."""
+    return 200, sim.debits.executions.execute(request.form())
+
+
+def settle_notification(sim: JuspaySimulator, request: SimRequest, notification_id: str) -> Answer:
+    """Control: a notification's status, and its NOTIFICATION_* webhook."""
+    return 200, sim.debits.notifications.settle_notification(notification_id, request.json())
+
+
+def settle_execution(sim: JuspaySimulator, request: SimRequest, order_id: str) -> Answer:
+    """Control: an execution's outcome, and its ORDER_SUCCEEDED/ORDER_FAILED webhook."""
+    return 200, sim.debits.executions.settle_execution(order_id, request.json())

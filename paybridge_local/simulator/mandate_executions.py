@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from paybridge_local.simulator.errors import JsonDict, control_error, mandatory_fields_missing, not_found
 from paybridge_local.simulator.mandate_notifications import Notifications
 from paybridge_local.simulator.mandate_rules import (
     Simulator,
@@ -22,13 +23,7 @@ from paybridge_local.simulator.mandate_rules import (
     send,
     within_max,
 )
-from paybridge_local.simulator.state import (
-    JsonDict,
-    control_error,
-    mandatory_fields_missing,
-    not_found,
-    now_iso,
-)
+from paybridge_local.simulator.wire import now_iso
 
 #: Juspay's status ids (samples): PENDING_VBV 23, CHARGED 21, JUSPAY_DECLINED 22, AUTHENTICATION_FAILED 26,
 #: AUTHORIZATION_FAILED 27.
@@ -88,7 +83,7 @@ class Executions:
         txn_uuid = f"eul{uuid.uuid4().hex[:16]}"
         txn_id = f"{self._sim.merchant_id}-{order_id}-1"
         order = self._execution_order(order_id, value, customer_id, mandate, txn_id, txn_uuid)
-        with self._sim.state._lock:
+        with self._sim.state.lock:
             if order_id in self._sim.state.orders:
                 raise refused("duplicate.order", "An order with this order_id exists already.")
             self._sim.state.orders[order_id] = order
@@ -181,7 +176,7 @@ class Executions:
         status = spec.get("status")
         if not isinstance(status, str) or not status:
             raise control_error(400, 'body must be {"status": "CHARGED" | "AUTHORIZATION_FAILED" | ...}')
-        with self._sim.state._lock:
+        with self._sim.state.lock:
             order = self._sim.state.orders.get(order_id)
             if order is None or (order.get("txn_detail") or {}).get("txn_object_type") != "EMANDATE_PAYMENT":
                 raise control_error(404, f"no mandate execution {order_id!r}")
@@ -199,7 +194,7 @@ class Executions:
         order_id = form.get("order_id")
         if not order_id:
             raise mandatory_fields_missing()
-        with self._sim.state._lock:
+        with self._sim.state.lock:
             if mandate_id not in self._sim.state.mandates:
                 raise not_found("Mandate", mandate_id)
             order = self._sim.state.orders.get(order_id)

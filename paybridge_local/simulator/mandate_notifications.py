@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from paybridge_local.simulator.errors import JsonDict, control_error, mandatory_fields_missing, not_found
 from paybridge_local.simulator.mandate_rules import Simulator, active_mandate, amount, deliver, within_max
-from paybridge_local.simulator.state import JsonDict, control_error, mandatory_fields_missing, not_found
 
 
 class Notifications:

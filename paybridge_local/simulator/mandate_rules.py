@@ -12,15 +12,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from paybridge_local.simulator.state import (
-    JsonDict,
-    SimError,
-    SimulatorState,
-    control_error,
-    envelope,
-    not_found,
-    now_iso,
-)
+from paybridge_local.simulator.errors import JsonDict, SimError, control_error, envelope, not_found
+from paybridge_local.simulator.state import SimulatorState
+from paybridge_local.simulator.wire import now_iso
 
 
 class Simulator(Protocol):
@@ -42,7 +36,7 @@ class Simulator(Protocol):
 
 def active_mandate(sim: Simulator, mandate_id: str) -> JsonDict:
     """A copy of the stored mandate; Juspay's 404 when unknown, its 400 when not ACTIVE."""
-    with sim.state._lock:
+    with sim.state.lock:
         mandate = sim.state.mandates.get(mandate_id)
         if mandate is None:
             raise not_found("Mandate", mandate_id)
@@ -62,8 +56,8 @@ def deliver(sim: Simulator, content: JsonDict, event_name: str) -> JsonDict:
         "date_created": now_iso(),
         "content": content,
     }
-    with sim.state._lock:
-        sim.state.events[event["id"]] = copy.deepcopy(event)
+    with sim.state.lock:
+        sim.state.webhook_book.events[event["id"]] = copy.deepcopy(event)
     return send(sim, event)
 
 

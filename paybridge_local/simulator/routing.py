@@ -14,15 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from pydantic import ValidationError
-
-from paybridge.models.juspay import Order
+from paybridge_local.simulator.schema import find_txn
 
 __all__ = ["expected_routing", "routing_violation"]
 
 JsonDict = dict[str, Any]
 
-_ORDER = re.compile(r"^/orders/(?P<id>[^/]+)(/refunds)?$")
+_ORDER = re.compile(r"^/orders/(?P<id>[^/]+)(/refunds|/fulfillment)?$")
 _MANDATE = re.compile(r"^/mandates/(?P<id>[^/]+)$")
 _CUSTOMER_MANDATES = re.compile(r"^/customers/(?P<id>[^/]+)/mandates$")
 
@@ -37,19 +35,8 @@ def _order_routing(order: Mapping[str, Any], order_id: str) -> str:
     return _text(order.get("customer_id")) or order_id
 
 
-def _order_of_txn(orders: Mapping[str, JsonDict], txn_id: str) -> tuple[str, JsonDict] | None:
-    for order_id, order in orders.items():
-        try:
-            parsed = Order.model_validate(order)
-        except ValidationError:
-            continue
-        if any(txn.txn_id == txn_id for txn in parsed.transactions()):
-            return order_id, order
-    return None
-
-
 def expected_routing(
-    entry: Mapping[str, Any], orders: Mapping[str, JsonDict], mandates: Mapping[str, JsonDict]
+    entry: Mapping[str, Any], orders: dict[str, JsonDict], mandates: Mapping[str, JsonDict]
 ) -> str | None:
     """The routing id the logged request ``entry`` should carry, or None when the simulator cannot tell
     (the order or mandate it names is not stored). Call with the simulator's lock held."""
@@ -60,8 +47,8 @@ def expected_routing(
         order = orders.get(order_id)
         return _order_routing(order, order_id) if order is not None else None
     if method == "POST" and path == "/refunds":
-        found = _order_of_txn(orders, str(form.get("txn_id") or ""))
-        return _order_routing(found[1], found[0]) if found is not None else None
+        found = find_txn(orders, str(form.get("txn_id") or ""))
+        return _order_routing(found[0], str(found[0]["order_id"])) if found is not None else None
     if (match := _MANDATE.match(path)) is not None:
         mandate = mandates.get(unquote(match["id"]))
         if mandate is None:
@@ -71,10 +58,10 @@ def expected_routing(
         return customer or (_text(order.get("customer_id")) if order is not None else None)
     if (match := _CUSTOMER_MANDATES.match(path)) is not None:
         return unquote(match["id"])
-    if path == "/session":
+    if path in ("/session", "/orders") and method == "POST":
         body = entry.get("json")
-        if isinstance(body, Mapping):
-            return _text(body.get("customer_id")) or _text(body.get("order_id"))
+        fields: Mapping[str, Any] = body if isinstance(body, Mapping) else form
+        return _text(fields.get("customer_id")) or _text(fields.get("order_id"))
     return None
 
 

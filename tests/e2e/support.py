@@ -16,7 +16,13 @@ from typing import Any
 import requests
 
 from tests.conftest import free_port
-from tests.helpers import ROOT, routing_violations_message, sigv4_headers, wait_until
+from tests.helpers import (
+    ROOT,
+    routing_violations_message,
+    sigv4_headers,
+    version_violations_message,
+    wait_until,
+)
 
 
 @contextmanager
@@ -61,10 +67,12 @@ def running_local_stack(
             }
             stack = {"outputs": document, "aws": aws, "process": process, "log": log_path}
             yield stack
-            # Whatever ran against this stack, its Juspay calls must be routed by the customer id (asked
-            # while it still runs: a test may have stopped it itself).
+            # Whatever ran against this stack, its Juspay calls must be routed by the customer id and send
+            # the version header (asked while it still runs: a test may have stopped it itself).
             if process.poll() is None:
-                message = routing_violations_message(routing_violations(stack))
+                message = routing_violations_message(routing_violations(stack)) or version_violations_message(
+                    version_violations(stack)
+                )
                 if message:
                     raise AssertionError(message)
         finally:
@@ -103,3 +111,18 @@ def clear_routing_violations(local: dict[str, Any]) -> None:
     """Forgets the violations seen so far (``DELETE /__sim/routing-violations``)."""
     sim = local["outputs"]["urls"]["juspay"]
     requests.delete(f"{sim}/__sim/routing-violations", timeout=10).raise_for_status()
+
+
+def version_violations(local: dict[str, Any]) -> list[dict[str, Any]]:
+    """The simulator's calls without a ``version`` header so far (``GET /__sim/version-violations``)."""
+    sim = local["outputs"]["urls"]["juspay"]
+    response = requests.get(f"{sim}/__sim/version-violations", timeout=10)
+    response.raise_for_status()
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def clear_version_violations(local: dict[str, Any]) -> None:
+    """Forgets the calls without a ``version`` header seen so far (``DELETE /__sim/version-violations``)."""
+    sim = local["outputs"]["urls"]["juspay"]
+    requests.delete(f"{sim}/__sim/version-violations", timeout=10).raise_for_status()

@@ -8,7 +8,7 @@ import pytest
 
 from paybridge.juspay import JuspayClient
 from paybridge_local.simulator import JuspaySimulator
-from tests.helpers import routing_violations_message
+from tests.helpers import routing_violations_message, version_violations_message
 from tests.juspay_helpers import SimControl, make_client, start_simulator
 
 
@@ -17,7 +17,9 @@ def sim() -> Iterator[JuspaySimulator]:
     simulator = start_simulator()
     try:
         yield simulator
-        message = routing_violations_message(simulator.state.routing_violation_log())
+        message = routing_violations_message(
+            simulator.state.routing_violation_log()
+        ) or version_violations_message(simulator.state.version_violation_log())
         if message:
             pytest.fail(message)
     finally:

@@ -380,7 +380,8 @@ def test_mandate_lifecycle(client: JuspayClient, control: SimControl) -> None:
     paused = client.pause_mandate(
         mandate_id, pause_start_date="1664200815", pause_end_date="1664546405", customer_id=customer
     )
-    assert (paused.status, paused.pause_end_date) == ("PAUSED", "1664546405")
+    # Juspay takes epoch seconds and answers ISO timestamps (mandate_pause_response.json).
+    assert (paused.status, paused.pause_end_date) == ("PAUSED", "2022-09-30T14:00:05Z")
     assert (
         client.resume_mandate(mandate_id, resume_date="1696032000", customer_id=customer).status == "ACTIVE"
     )

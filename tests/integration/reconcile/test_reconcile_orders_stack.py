@@ -202,6 +202,7 @@ def test_the_template_schedules_the_function_and_alarms_on_mismatches() -> None:
         "Properties": {
             "Schedule": {"Ref": "ReconcileSchedule"},
             "Description": "Reconciles the orders touched in the last ReconcileWindowHours with Juspay.",
+            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["ScheduledRunDeadLetterQueue", "Arn"]}},
         },
     }
     assert function_environment(template, "ReconcileOrdersFunction")["RECONCILE_WINDOW_HOURS"] == {

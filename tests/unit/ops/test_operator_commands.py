@@ -21,8 +21,14 @@ from paybridge_ops.target import Target
 GETATT = "Fn::GetAtt"
 
 
+def _rule_target_queue() -> DeadLetterQueue:
+    queues = {q.logical_id: q for q in dead_letter_queues(load_template())}
+    assert set(queues) == {"RuleTargetDeadLetterQueue", "ScheduledRunDeadLetterQueue"}
+    return queues["RuleTargetDeadLetterQueue"]
+
+
 def test_the_templates_dead_letter_queue_and_its_functions() -> None:
-    [queue] = dead_letter_queues(load_template())
+    queue = _rule_target_queue()
     assert queue.logical_id == "RuleTargetDeadLetterQueue"
     assert {"SettleOrderFunction", "IssueRefundFunction", "TrackRefundFunction"} <= set(queue.functions)
     assert queue.queues == []
@@ -104,7 +110,7 @@ def _target(events: Any = None) -> Target:
 
 
 def test_a_dead_letter_goes_back_to_the_function_it_names() -> None:
-    [queue] = dead_letter_queues(load_template())
+    queue = _rule_target_queue()
     event = {"source": "juspay", "detail-type": "ORDER_PARTIAL_CHARGED", "detail": {"order_id": "o1"}}
     local = {"Body": json.dumps({"event": event, "function": "settle", "error": {}})}
     assert place(_target(), queue, local) == ("settle", event)
@@ -128,7 +134,7 @@ def test_a_dead_letter_goes_back_to_the_function_it_names() -> None:
 
 
 def test_a_lambda_dead_letter_naming_no_function_is_matched_by_the_rules_patterns() -> None:
-    [queue] = dead_letter_queues(load_template())
+    queue = _rule_target_queue()
     event = {"source": "juspay", "detail-type": "ORDER_PARTIAL_CHARGED", "detail": {"order_id": "o1"}}
     events = _Events({"ORDER_PARTIAL_CHARGED"})
     assert place(_target(events), queue, {"Body": json.dumps(event)}) == ("settle", event)
