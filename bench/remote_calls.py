@@ -73,15 +73,15 @@ def measure() -> tuple[Counter[str], Counter[str]]:
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request
 
-    from bench import warm
+    from bench import harness
     from paybridge_local.api_gateway import LocalApiGateway
 
-    body = json.loads((warm.SAMPLES / warm.SPLIT_WEBHOOK).read_text())
+    body = json.loads((harness.SAMPLES / harness.SPLIT_WEBHOOK).read_text())
     order = body["content"]["order"]
-    with warm.bench_stack(keep_targets=True) as (stack, _, settings):
+    with harness.bench_stack(keep_targets=True) as (stack, _, settings):
         url = f"http://127.0.0.1:{settings.juspay_port}"
         requests.put(f"{url}/__sim/orders/{order['order_id']}", json=order, timeout=10).raise_for_status()
-        warm.credit(order["customer_id"], 500_000)
+        harness.credit(order["customer_id"], 500_000)
         requests.delete(f"{url}/__sim/requests", timeout=10)
         gateway = LocalApiGateway(
             stack.provisioned.routes,
