@@ -1,10 +1,15 @@
 """`make bench`: how much the hot paths cost relative to a plain baseline measured in the same run.
 
-Absolute times depend on the machine; the ratios are what to compare between changes.
+Absolute times depend on the machine; the ratios are what to compare between changes. Sections: hot paths
+(in-process, no AWS), cold start per function (``bench.cold_start``), warm p50/p99 of ingest, signing and
+settlement (``bench.warm``), remote calls of a split order settled by its first webhook
+(``bench.remote_calls``), wallet movements against a growing ledger (``bench.ledger``). Exits 1 when a
+figure misses its target (each section prints which).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
@@ -31,7 +36,7 @@ def timed(fn: Callable[[], object], repeat: int = 7, number: int = 2000) -> floa
     return statistics.median(rounds)
 
 
-def main() -> int:
+def hot_paths() -> None:
     """Prints one line per case: case, baseline, microseconds of each, ratio."""
     body = (SAMPLES / "webhook_order_partial_charged_merchant_container_split.json").read_bytes()
     document = json.loads(body)
@@ -80,7 +85,59 @@ def main() -> int:
         base = timed(baseline)
         cost = timed(case)
         print(f"{name:34} {baseline_name:24} {cost * 1e6:8.2f} {base * 1e6:8.2f} {cost / base:7.1f}x")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every section in turn; 0 when every target holds (or ``--no-targets``), else 1."""
+    from bench import cold_start, ledger, remote_calls, warm
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--pairs", type=int, default=3, help="cold start: (floor, function) pairs each")
+    parser.add_argument("--ingest-calls", type=int, default=500)
+    parser.add_argument("--signing-calls", type=int, default=10_000)
+    parser.add_argument("--settlement-calls", type=int, default=200)
+    parser.add_argument("--movements", type=int, default=1000, help="ledger: wallet movements (patched)")
+    parser.add_argument("--functions", help="cold start: comma-separated logical ids (default: all)")
+    parser.add_argument(
+        "--small", action="store_true", help="a quick run (make test): 1 function, 1 pair, 30 calls"
+    )
+    parser.add_argument("--no-targets", action="store_true", help="exit 0 whatever the figures")
+    args = parser.parse_args(argv)
+    only = set(args.functions.split(",")) if args.functions else None
+    if args.small:
+        args.pairs, args.ingest_calls, args.signing_calls, args.settlement_calls = 1, 30, 30, 30
+        args.movements = 40
+        only = {"IngestWebhookFunction"}
+    held = []
+    print("== hot paths (in-process, no AWS)")
+    hot_paths()
+    print(
+        f"\n== cold start: import handler + one boto3 client vs import boto3 + one client, {args.pairs} pairs"
+    )
+    held.append(cold_start.report(cold_start.measure(args.pairs, only)))
+    layer = cold_start.layer_size()
+    print("layer:", f"{layer[0]} {layer[1] / 1e6:.1f} MB" if layer else "not built (make build)")
+    print("\n== warm p50/p99, in-process handlers against moto and the simulator")
+    held.append(
+        warm.report(
+            [
+                warm.ingest(args.ingest_calls),
+                warm.signing(args.signing_calls),
+                warm.settlement(args.settlement_calls),
+            ]
+        )
+    )
+    print("\n== remote calls: a split order settled by its first webhook")
+    held.append(remote_calls.report(remote_calls.measure()))
+    print("\n== wallet movements against a growing ledger (moto in-process)")
+    held.append(
+        ledger.report(
+            [ledger.run(args.movements, patched=True), ledger.run(max(1, args.movements // 4), patched=False)]
+        )
+    )
+    ok = all(held)
+    print("\nall targets hold" if ok else "\nsome targets do not hold (FAIL above)")
+    return 0 if ok or args.no_targets else 1
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from moto.stepfunctions.models import StepFunctionBackend
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from paybridge_local import moto_transactions
 from paybridge_local.lambdas import FunctionError, LambdaRuntime, dumps_payload
 
 _originals: dict[str, Callable[..., Any]] = {}
@@ -78,6 +79,8 @@ def install(runtime: LambdaRuntime) -> None:
     Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     LambdaBackend.invoke = _invoke  # type: ignore[method-assign]
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+    # Before the lock wraps it: transactions keep an item-level undo log, not whole-table copies.
+    moto_transactions.install()
     for name in _DYNAMODB_LOCKED:
         _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
@@ -98,6 +101,7 @@ def uninstall() -> None:
         LambdaSimpleBackend.invoke = _originals.pop("invoke_simple")  # type: ignore[method-assign]
         for name in _DYNAMODB_LOCKED:
             setattr(DynamoDBBackend, name, _originals.pop(f"dynamodb.{name}"))
+        moto_transactions.uninstall()
         for backend in _STEPFUNCTIONS_BACKENDS:
             backend.start_execution = _originals.pop(  # type: ignore[method-assign]
                 f"stepfunctions.{backend.__name__}"

@@ -20,6 +20,7 @@ import requests
 
 from tests.e2e.support import call, eventually, running_local_stack
 from tests.helpers import load_sample
+from tests.log_scan import function_output, leaks
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,6 @@ API_KEY = "jp_e2e_Kx81mQz0live"
 WEBHOOK_USER, WEBHOOK_PASSWORD = "juspay-e2e", "whk-e2e-Zr94pLm2"
 PAN = "4111111111111111"  # Juspay's sandbox Visa (Luhn-valid)
 PAN_SPACED = "5105 1051 0510 5100"
-BANNER_END = "Ctrl-C stops."
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +129,6 @@ def sensitive_traffic(local: dict[str, Any]) -> list[str]:
     return sensitive
 
 
-def _function_output(log: Path) -> str:
-    """What the stack wrote after its start-up banner (which prints the local credentials on purpose)."""
-    text = log.read_text(encoding="utf-8", errors="replace")
-    assert BANNER_END in text, text[-2000:]
-    return text.split(BANNER_END, 1)[1]
-
-
 def _records(text: str) -> list[dict[str, Any]]:
     found = []
     for line in text.splitlines():
@@ -153,10 +146,10 @@ def test_no_log_line_holds_a_secret_or_personal_data(
 ) -> None:
     sensitive = traffic(local)
     time.sleep(2)  # asynchronous consumers (settlement, following) finish writing
-    output = _function_output(local["log"])
+    output = function_output(local["log"])
     records = _records(output)
     assert len(records) > 20, "the traffic produced too few log records to prove anything"
-    leaked = sorted({value for value in sensitive if value and value in output})
+    leaked = leaks(output, sensitive)
     assert not leaked, f"found in the stack's output: {leaked}"
     # Masking happened (the policy had something to do), and correlation ids are on the records.
     assert "***" in output
@@ -184,7 +177,7 @@ def test_the_state_machines_tasks_log_the_webhooks_correlation_ids(local: dict[s
     def task_records() -> list[dict[str, Any]] | None:
         records = [
             r
-            for r in _records(_function_output(local["log"]))
+            for r in _records(function_output(local["log"]))
             if r.get("order_id") == order["order_id"]
             and r.get("function_name", "").endswith(
                 ("AwaitOrderWebhookFunction", "CheckPendingOrderFunction")

@@ -55,7 +55,10 @@ LIBRARY_LOGGERS = frozenset({"botocore", "boto3", "urllib3", "requests"})
 for _name in LIBRARY_LOGGERS:
     logging.getLogger(_name)  # registered now, so the copy below reaches it even before it is imported
 copy_config_to_registered_loggers(source_logger=logger, log_level="WARNING", include=set(LIBRARY_LOGGERS))
-tracer = Tracer(service="paybridge")
+# Only botocore is patched at import: patching all that X-Ray supports imports requests, sqlite3, http.client
+# and more into every function (a large share of a cold start). The Juspay client patches requests when it
+# builds its session (paybridge.juspay.transport), so only functions that call Juspay pay for it.
+tracer = Tracer(service="paybridge", patch_modules=("botocore",))
 metrics = Metrics(namespace="Paybridge", service="paybridge")
 
 #: The correlation keys every record carries when the invocation names them.

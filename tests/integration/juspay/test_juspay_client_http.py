@@ -460,7 +460,7 @@ def test_api_key_never_in_logs_errors_or_reprs(
 ) -> None:
     encoded = base64.b64encode(f"{API_KEY}:".encode()).decode()
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("urllib3").setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")  # restored after the test (observability sets WARNING)
     client = make_client(sim.url)
     control.put_sample(NB)
     texts: list[str] = [repr(client), str(client.__dict__)]

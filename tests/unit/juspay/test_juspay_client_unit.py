@@ -164,3 +164,31 @@ def test_shared_session_is_one_per_container_with_per_call_adapter() -> None:
         assert adapter.max_retries is policy
     assert adapter.max_retries is not policy
     assert JuspayClient(JuspayConfig(merchant_id="m"), SecretStr(KEY))._session is shared_session()
+
+
+def test_shared_session_patches_requests_for_xray_when_first_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paybridge.juspay import transport
+
+    patched: list[list[str]] = []
+    monkeypatch.setattr(transport.tracer, "patch", patched.append)
+    monkeypatch.setattr(transport, "_shared", None)
+    first = transport.shared_session()
+    assert transport.shared_session() is first
+    assert patched == [["requests"]], "requests is patched once, when the Juspay session is built"
+
+
+def test_tracer_patches_only_botocore_at_import() -> None:
+    from paybridge.observability import tracer
+
+    # Tracer keeps its configuration class-wide; patch_all would import requests into every function.
+    assert tracer._config["patch_modules"] == ("botocore",)
+
+
+def test_plain_mode_functions_do_not_import_joserfc() -> None:
+    import subprocess
+    import sys
+
+    # joserfc costs more to import than boto3; only encrypted mode (and its first call) loads it.
+    code = "import sys, paybridge.juspay.factory, paybridge.juspay.client; print('joserfc' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

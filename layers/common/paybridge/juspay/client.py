@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -40,7 +40,6 @@ from paybridge.errors import (
     JuspayRateLimitedError,
     JuspayUnavailableError,
 )
-from paybridge.juspay.jwe import JweKeys, open_response, seal_request
 from paybridge.juspay.transport import (
     JuspayBasicAuth,
     idempotent_retry,
@@ -59,6 +58,10 @@ from paybridge.models.juspay import (
 )
 from paybridge.models.money import format_major, to_minor
 from paybridge.observability import logger, register_secret
+
+if TYPE_CHECKING:
+    # joserfc costs more to import than boto3 and only encrypted mode uses it (see _encrypted_call).
+    from paybridge.juspay.jwe import JweKeys
 
 __all__ = ["JuspayClient", "MandateCommand", "format_amount", "order_routing_id", "parse_api_key_secret"]
 
@@ -376,6 +379,8 @@ class JuspayClient:
     ) -> Any:
         # Only idempotent reads and refunds (same unique_request_id) come here, so they may be retried;
         # a retry resends the same sealed bytes.
+        from paybridge.juspay.jwe import open_response, seal_request  # encrypted mode only: cold start
+
         sealed = seal_request(json.dumps(dict(claims), separators=(",", ":")).encode(), keys)
         return self._call(
             operation,

@@ -8,7 +8,6 @@ from aws_lambda_powertools.utilities import parameters
 
 from paybridge.config import JuspayConfig, Settings
 from paybridge.juspay.client import JuspayClient, parse_api_key_secret
-from paybridge.juspay.jwe import parse_jwe_keys
 
 
 def juspay_client(settings: Settings, *, max_retries: int | None = None) -> JuspayClient:
@@ -32,5 +31,10 @@ def juspay_client(settings: Settings, *, max_retries: int | None = None) -> Jusp
 
 @functools.lru_cache(maxsize=4)
 def _client(config: JuspayConfig, secret: str) -> JuspayClient:
-    keys = parse_jwe_keys(secret) if config.api_mode == "encrypted" else None
+    keys = None
+    if config.api_mode == "encrypted":
+        # joserfc costs more to import than boto3: only functions in encrypted mode load it.
+        from paybridge.juspay.jwe import parse_jwe_keys
+
+        keys = parse_jwe_keys(secret)
     return JuspayClient(config, parse_api_key_secret(secret), jwe_keys=keys)

@@ -20,6 +20,8 @@ from pydantic import SecretStr
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from paybridge.observability import tracer
+
 __all__ = [
     "RETRY_STATUSES",
     "JuspayBasicAuth",
@@ -133,6 +135,8 @@ def shared_session() -> requests.Session:
     global _shared
     with _shared_lock:
         if _shared is None:
+            # X-Ray traces Juspay calls; observability patches only botocore at import (cold start).
+            tracer.patch(["requests"])
             _shared = build_session()
         return _shared
 

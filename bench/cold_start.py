@@ -1,0 +1,139 @@
+"""Cold start per function: importing the handler module plus creating one boto3 client, in a fresh
+interpreter, against ``import boto3`` plus one client (the floor every Python Lambda pays).
+
+Each pair runs the floor and the function in two new interpreters, one after the other, under a Lambda-like
+environment (``LAMBDA_TASK_ROOT`` set, so the X-Ray SDK takes its Lambda path as it does on AWS). Only the
+import and the client are timed (``perf_counter`` inside the child), not the interpreter's own start. The
+figure is the median over the pairs of function time / floor time. ``.pyc`` files are warmed first, as a
+built layer ships them.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from paybridge_local.template import load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.5
+
+#: The child: times the import of ``argv[1]`` (``-`` for none) plus one boto3 client, prints seconds.
+_CHILD = """
+import importlib, sys, time
+start = time.perf_counter()
+if sys.argv[1] != "-":
+    importlib.import_module(sys.argv[1])
+import boto3
+boto3.client("dynamodb")
+print(time.perf_counter() - start)
+"""
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    """One function's figure: median seconds of the function and the floor, and the median pair ratio."""
+
+    function: str
+    module: str
+    seconds: float
+    floor_seconds: float
+    ratio: float
+
+
+def handler_modules(template: dict[str, object] | None = None) -> Iterator[tuple[str, str]]:
+    """(logical id, module) of every ``AWS::Serverless::Function`` in template.yaml."""
+    document = template if template is not None else load_template()
+    resources = document["Resources"]
+    assert isinstance(resources, dict)
+    for logical_id, resource in sorted(resources.items()):
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource["Properties"]
+        package = properties["CodeUri"].strip("/").replace("/", ".")
+        module = properties["Handler"].rsplit(".", 1)[0]
+        yield logical_id, f"{package}.{module}"
+
+
+def _environment(task_root: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "LAMBDA_"))}
+    env.update(
+        {
+            "LAMBDA_TASK_ROOT": task_root,
+            "AWS_LAMBDA_FUNCTION_NAME": "bench",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+            "AWS_REGION": "ap-south-1",
+            "AWS_DEFAULT_REGION": "ap-south-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "POWERTOOLS_SERVICE_NAME": "paybridge",
+            "POWERTOOLS_METRICS_NAMESPACE": "Paybridge",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
+        }
+    )
+    return env
+
+
+def _run(module: str, env: dict[str, str]) -> float:
+    out = subprocess.run(  # noqa: S603 - our own interpreter and our own script
+        [sys.executable, "-c", _CHILD, module], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip())
+
+
+def measure(pairs: int = 5, only: set[str] | None = None) -> list[ColdStart]:
+    """Median of ``pairs`` (floor, function) pairs for every function (or those in ``only``)."""
+    modules = [(f, m) for f, m in handler_modules() if only is None or f in only]
+    results = []
+    with tempfile.TemporaryDirectory() as task_root:
+        env = _environment(task_root)
+        _run("-", env)
+        for function, module in modules:
+            _run(module, env)  # compiles .pyc once, as a built layer ships them
+            floors, times = [], []
+            for _ in range(pairs):
+                floors.append(_run("-", env))
+                times.append(_run(module, env))
+            ratios = [t / f for t, f in zip(times, floors, strict=True)]
+            results.append(
+                ColdStart(
+                    function,
+                    module,
+                    statistics.median(times),
+                    statistics.median(floors),
+                    statistics.median(ratios),
+                )
+            )
+    return results
+
+
+def layer_size() -> tuple[str, int] | None:
+    """The built layer's directory and its size in bytes (``sam build`` output), or None if not built."""
+    build = ROOT / ".aws-sam" / "build" / "CommonLayer"
+    if not build.is_dir():
+        return None
+    size = sum(p.stat().st_size for p in build.rglob("*") if p.is_file() and not p.is_symlink())
+    return str(build.relative_to(ROOT)), size
+
+
+def report(results: list[ColdStart]) -> bool:
+    """Prints one line per function; True when every ratio is within the target."""
+    print(f"{'function':34} {'ms':>7} {'floor ms':>8} {'ratio':>6}  target <= {TARGET}x")
+    ok = True
+    for r in results:
+        held = r.ratio <= TARGET
+        ok &= held
+        print(
+            f"{r.function:34} {r.seconds * 1e3:7.0f} {r.floor_seconds * 1e3:8.0f} {r.ratio:5.2f}x"
+            f"  {'ok' if held else 'FAIL'}"
+        )
+    if results:
+        print(f"{'median':34} {'':7} {'':8} {statistics.median(r.ratio for r in results):5.2f}x")
+    return ok
