@@ -73,7 +73,7 @@ lint: $(VENV)/.stamp $(SAM_VENV)/.stamp ## ruff, mypy, sam validate --lint, stat
 	$(MAKE) --no-print-directory template-checks
 
 # Zero findings: a check that does not apply is skipped in the resource's Metadata with its reason
-# (tests/contract/test_template_checks.py refuses a skip without one).
+# (tests/contract/test_template_hardening.py refuses a skip without one).
 template-checks: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp build ## sam build, layer check, cfn-lint (+I, +serverless rules) and checkov on template.yaml and the build
 	$(PY) scripts/check_layer.py .aws-sam/build/CommonLayer
 	@# The two linters take ~10 s of CPU each: side by side on CI's two cores.
