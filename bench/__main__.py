@@ -3,8 +3,9 @@
 Absolute times depend on the machine; the ratios are what to compare between changes. Sections: hot paths
 (in-process, no AWS), cold start per function (``bench.cold_start``), warm p50/p99 of ingest, signing and
 settlement (``bench.warm``), remote calls of a split order settled by its first webhook
-(``bench.remote_calls``), wallet movements against a growing ledger (``bench.ledger``). Exits 1 when a
-figure misses its target (each section prints which).
+(``bench.remote_calls``), wallet movements against a growing ledger (``bench.ledger``), the local stack as a
+process: accepted webhooks per second and resident memory (``bench.local_stack``). Exits 1 when a figure
+misses its target (each section prints which).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def hot_paths() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Every section in turn; 0 when every target holds (or ``--no-targets``), else 1."""
-    from bench import cold_start, ledger, remote_calls, warm
+    from bench import cold_start, ledger, local_stack, remote_calls, warm
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--pairs", type=int, default=3, help="cold start: (floor, function) pairs each")
@@ -97,9 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signing-calls", type=int, default=10_000)
     parser.add_argument("--settlement-calls", type=int, default=200)
     parser.add_argument("--movements", type=int, default=1000, help="ledger: wallet movements (patched)")
+    parser.add_argument(
+        "--rate-webhooks", type=int, default=100, help="local stack: webhooks timed at each concurrency"
+    )
+    parser.add_argument(
+        "--webhooks", type=int, default=2000, help="local stack: webhooks in all (rates included)"
+    )
+    parser.add_argument("--credits", type=int, default=400, help="local stack: wallet credits in all")
     parser.add_argument("--functions", help="cold start: comma-separated logical ids (default: all)")
     parser.add_argument(
-        "--small", action="store_true", help="a quick run (make test): 1 function, 1 pair, 30 calls"
+        "--small",
+        action="store_true",
+        help="a quick run (make test): 1 function, 1 pair, 30 calls, 200 webhooks, 40 credits",
     )
     parser.add_argument("--no-targets", action="store_true", help="exit 0 whatever the figures")
     args = parser.parse_args(argv)
@@ -107,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.small:
         args.pairs, args.ingest_calls, args.signing_calls, args.settlement_calls = 1, 30, 30, 30
         args.movements = 40
+        args.rate_webhooks, args.webhooks, args.credits = 20, 200, 40
         only = {"IngestWebhookFunction"}
     held = []
     print("== hot paths (in-process, no AWS)")
@@ -135,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             [ledger.run(args.movements, patched=True), ledger.run(max(1, args.movements // 4), patched=False)]
         )
     )
+    print(
+        f"\n== local stack (python -m paybridge_local): accepted webhooks per second and resident memory, "
+        f"{args.webhooks} webhooks and {args.credits} wallet credits"
+    )
+    held.append(local_stack.report(local_stack.measure(args.rate_webhooks, args.webhooks, args.credits)))
     ok = all(held)
     print("\nall targets hold" if ok else "\nsome targets do not hold (FAIL above)")
     return 0 if ok or args.no_targets else 1
