@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from paybridge.observability import metrics
@@ -19,6 +20,11 @@ from paybridge_local.jwe_keys import register_with
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack, build_stack
 from tests.helpers import routing_violations_message, version_violations_message
+
+# Property tests judge results, never time: hypothesis' per-example deadline would turn a loaded CI machine
+# into a failure (speed is measured in `make bench`).
+hypothesis_settings.register_profile("paybridge", deadline=None)
+hypothesis_settings.load_profile("paybridge")
 
 REGION = "ap-south-1"
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}

@@ -18,6 +18,7 @@ import requests
 from tests.conftest import free_port
 from tests.helpers import (
     ROOT,
+    load_sample,
     routing_violations_message,
     sigv4_headers,
     version_violations_message,
@@ -128,3 +129,40 @@ def clear_version_violations(local: dict[str, Any]) -> None:
     """Forgets the calls without a ``version`` header seen so far (``DELETE /__sim/version-violations``)."""
     sim = local["outputs"]["urls"]["juspay"]
     requests.delete(f"{sim}/__sim/version-violations", timeout=10).raise_for_status()
+
+
+def split_order(prefix: str, tag: str) -> dict[str, Any]:
+    """Juspay's split-payment sample (card + the merchant's wallet) as a new order: its own order id,
+    customer and transaction ids, so each test's orders are its own."""
+    order = load_sample("order_status_split_partial_charged_custom_wallet.json")
+    order["order_id"] = f"{prefix}{tag}{int(time.time() * 1000) % 10**9}"
+    order["customer_id"] = f"{prefix}cust{order['order_id']}"
+    for index, txn in enumerate(order["txn_list"], start=1):
+        txn["txn_id"] = txn["txn_detail"]["txn_id"] = f"{order['order_id']}-{index}"
+        txn["txn_detail"]["order_id"] = order["order_id"]
+    return order
+
+
+def balance(local: dict[str, Any], customer: str) -> str:
+    """The customer's wallet balance, as the merchant API answers it."""
+    return str(call(local, "GET", f"/wallets/{customer}").json()["balance"])
+
+
+def fund_and_deliver(local: dict[str, Any], order: dict[str, Any], idempotency_key: str) -> None:
+    """Tops the order's customer up (100.00), makes the order Juspay's and delivers its
+    ORDER_PARTIAL_CHARGED webhook, as a payment through the SDK would."""
+    sim = local["outputs"]["urls"]["juspay"]
+    credit = call(
+        local,
+        "POST",
+        f"/wallets/{order['customer_id']}/credits",
+        {"amount": "100.00", "currency": "INR", "idempotency_key": idempotency_key},
+    )
+    assert credit.status_code == 201, credit.text
+    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
+    delivery = requests.post(
+        f"{sim}/__sim/orders/{order['order_id']}/webhook",
+        json={"event_name": "ORDER_PARTIAL_CHARGED"},
+        timeout=60,
+    )
+    assert delivery.status_code == 200, delivery.text

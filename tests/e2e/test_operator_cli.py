@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.support import call, eventually, running_local_stack
-from tests.helpers import ROOT, load_sample
+from tests.e2e.support import balance, call, eventually, fund_and_deliver, running_local_stack, split_order
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -41,42 +40,10 @@ def ops(local: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def split_order(tag: str) -> dict[str, Any]:
-    order = load_sample("order_status_split_partial_charged_custom_wallet.json")
-    order["order_id"] = f"ops{tag}{int(time.time() * 1000) % 10**9}"
-    order["customer_id"] = f"opscust{order['order_id']}"
-    for index, txn in enumerate(order["txn_list"], start=1):
-        txn["txn_id"] = txn["txn_detail"]["txn_id"] = f"{order['order_id']}-{index}"
-        txn["txn_detail"]["order_id"] = order["order_id"]
-    return order
-
-
-def deliver(local: dict[str, Any], order: dict[str, Any]) -> None:
-    sim = local["outputs"]["urls"]["juspay"]
-    credit = call(
-        local,
-        "POST",
-        f"/wallets/{order['customer_id']}/credits",
-        {"amount": "100.00", "currency": "INR", "idempotency_key": "ops-1"},
-    )
-    assert credit.status_code == 201, credit.text
-    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
-    delivery = requests.post(
-        f"{sim}/__sim/orders/{order['order_id']}/webhook",
-        json={"event_name": "ORDER_PARTIAL_CHARGED"},
-        timeout=60,
-    )
-    assert delivery.status_code == 200, delivery.text
-
-
-def balance(local: dict[str, Any], customer: str) -> str:
-    return str(call(local, "GET", f"/wallets/{customer}").json()["balance"])
-
-
 def test_order_show_and_refunds_sweep(local: dict[str, Any]) -> None:
-    order = split_order("r")
+    order = split_order("ops", "r")
     order_id, customer = order["order_id"], order["customer_id"]
-    deliver(local, order)
+    fund_and_deliver(local, order, "ops-1")
     eventually(lambda: balance(local, customer) == "90.00", timeout_s=30, what="the wallet debit")
 
     online = next(t for t in order["txn_list"] if t["payment_method_type"] != "MERCHANT_CONTAINER")
@@ -127,12 +94,12 @@ def test_order_show_and_refunds_sweep(local: dict[str, Any]) -> None:
 
 def test_dlq_list_and_redrive_after_an_outage(local: dict[str, Any]) -> None:
     sim = local["outputs"]["urls"]["juspay"]
-    order = split_order("d")
+    order = split_order("ops", "d")
     order_id, customer = order["order_id"], order["customer_id"]
     fault = {"method": "GET", "path": "/orders/*", "status": 503, "times": 1000}
     assert requests.post(f"{sim}/__sim/faults", json=fault, timeout=10).ok
     try:
-        deliver(local, order)
+        fund_and_deliver(local, order, "ops-1")
 
         def listed() -> str | None:
             run = ops(local, "dlq", "list")
@@ -156,7 +123,7 @@ def test_dlq_list_and_redrive_after_an_outage(local: dict[str, Any]) -> None:
 
 def test_order_show_lists_the_followers_executions_and_status_checks(local: dict[str, Any]) -> None:
     sim = local["outputs"]["urls"]["juspay"]
-    order = split_order("f")
+    order = split_order("ops", "f")
     order["status"] = "PENDING_VBV"
     for txn in order["txn_list"]:
         if txn["payment_method_type"] != "MERCHANT_CONTAINER":

@@ -16,21 +16,10 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.support import call, eventually
-from tests.helpers import ROOT, load_sample
+from tests.e2e.support import balance, eventually, fund_and_deliver, split_order
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.e2e
-
-
-def split_order(tag: str) -> dict[str, Any]:
-    order = load_sample("order_status_split_partial_charged_custom_wallet.json")
-    order["order_id"] = f"rc-{tag}-{int(time.time() * 1000) % 10**9}"
-    order["customer_id"] = f"rc-cust-{order['order_id']}"
-    for index, txn in enumerate(order["txn_list"], start=1):
-        # The wallet debit is keyed on the wallet transaction's id: each order needs its own.
-        txn["txn_id"] = txn["txn_detail"]["txn_id"] = f"{order['order_id']}-{index}"
-        txn["txn_detail"]["order_id"] = order["order_id"]
-    return order
 
 
 def reconcile(local: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,10 +42,6 @@ def order_line(local: dict[str, Any], order_id: str) -> dict[str, Any]:
     return dict(line)
 
 
-def balance(local: dict[str, Any], customer: str) -> str:
-    return str(call(local, "GET", f"/wallets/{customer}").json()["balance"])
-
-
 def tapped(local: dict[str, Any], detail_type: str, order_id: str, *, wait_s: float) -> list[dict[str, Any]]:
     """Events of ``detail_type`` about the order that reached the bus (read from the local event tap)."""
     sqs = boto3.client("sqs", **local["aws"])
@@ -73,35 +58,17 @@ def tapped(local: dict[str, Any], detail_type: str, order_id: str, *, wait_s: fl
     return found
 
 
-def settle_through_webhook(local: dict[str, Any], order: dict[str, Any]) -> None:
-    sim = local["outputs"]["urls"]["juspay"]
-    credit = call(
-        local,
-        "POST",
-        f"/wallets/{order['customer_id']}/credits",
-        {"amount": "100.00", "currency": "INR", "idempotency_key": "rc-1"},
-    )
-    assert credit.status_code == 201, credit.text
-    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
-    delivery = requests.post(
-        f"{sim}/__sim/orders/{order['order_id']}/webhook",
-        json={"event_name": "ORDER_PARTIAL_CHARGED"},
-        timeout=60,
-    )
-    assert delivery.status_code == 200, delivery.text
-
-
 def test_an_outage_ends_in_the_dead_letter_queue_and_reconciliation_settles_the_order(
     local: dict[str, Any],
 ) -> None:
     sim = local["outputs"]["urls"]["juspay"]
-    order = split_order("outage")
+    order = split_order("rc-", "outage")
     order_id, customer = order["order_id"], order["customer_id"]
     # Juspay's Order Status is down for longer than settlement's retries last.
     fault = {"method": "GET", "path": "/orders/*", "status": 503, "times": 1000}
     assert requests.post(f"{sim}/__sim/faults", json=fault, timeout=10).ok
     try:
-        settle_through_webhook(local, order)
+        fund_and_deliver(local, order, "rc-1")
         sqs = boto3.client("sqs", **local["aws"])
         queue = local["outputs"]["resources"]["RuleTargetDeadLetterQueue"]["Ref"]
 
@@ -131,9 +98,9 @@ def test_an_outage_ends_in_the_dead_letter_queue_and_reconciliation_settles_the_
 
 def test_settled_here_but_failed_at_juspay_is_reported_once_on_the_bus(local: dict[str, Any]) -> None:
     sim = local["outputs"]["urls"]["juspay"]
-    order = split_order("mismatch")
+    order = split_order("rc-", "mismatch")
     order_id, customer = order["order_id"], order["customer_id"]
-    settle_through_webhook(local, order)
+    fund_and_deliver(local, order, "rc-1")
     eventually(lambda: balance(local, customer) == "90.00", timeout_s=30, what="the wallet debit")
 
     order["status"] = "AUTHORIZATION_FAILED"
