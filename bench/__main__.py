@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--small",
         action="store_true",
-        help="a quick run (make test): 1 function, 1 pair, 30 calls, 200 webhooks, 40 credits",
+        help="a quick run (make test): 1 function, 1 pair, 30 calls, 80 webhooks, 10 credits",
     )
     parser.add_argument("--no-targets", action="store_true", help="exit 0 whatever the figures")
     args = parser.parse_args(argv)
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.small:
         args.pairs, args.ingest_calls, args.signing_calls, args.settlement_calls = 1, 30, 30, 30
         args.movements = 40
-        args.rate_webhooks, args.webhooks, args.credits = 20, 200, 40
+        args.rate_webhooks, args.webhooks, args.credits = 8, 80, 10
         only = {"IngestWebhookFunction"}
     held = []
     print("== hot paths (in-process, no AWS)")
