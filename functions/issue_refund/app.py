@@ -8,41 +8,24 @@ retry finds the stored refund and calls Juspay again with the same ``unique_requ
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.bus import EventPublisher
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.refunds import RefundsRepository
-from paybridge.juspay.factory import juspay_client
-from paybridge.logic.issue_refund import RefundDependencies, handle_refund_requested
+from paybridge.config import JUSPAY_VARIABLES
+from paybridge.logic.issue_refund import handle_refund_requested
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.refunds_runtime import RefundWiring
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
 ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "REFUND_MAX_ATTEMPTS", "REFUNDS_TABLE", *JUSPAY_VARIABLES})
 
 
-@dataclass(frozen=True)
-class _Runtime:
-    settings: Settings
-    repository: RefundsRepository
-    publisher: EventPublisher
-
-
 @functools.cache
-def _runtime() -> _Runtime:
+def _wiring() -> RefundWiring:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    return _Runtime(
-        settings=settings,
-        repository=RefundsRepository(session.client("dynamodb"), settings.refunds_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-    )
+    return RefundWiring(ENVIRONMENT)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -51,14 +34,7 @@ def _runtime() -> _Runtime:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers the refund's outcome (ids and status only)."""
-    runtime = _runtime()
     logger.append_keys(bus_event_id=event.get("id"))
-    deps = RefundDependencies(
-        repository=runtime.repository,
-        juspay=juspay_client(runtime.settings),
-        publisher=runtime.publisher,
-        clock=lambda: datetime.now(UTC),
-        max_attempts=runtime.settings.refund_max_attempts,
-    )
+    deps = _wiring().refund_dependencies()
     outcome = handle_refund_requested(event.get("detail") or {}, deps)
     return asdict(outcome)

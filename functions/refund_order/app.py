@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.bus import EventPublisher
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.refunds import RefundsRepository
-from paybridge.juspay.factory import juspay_client
-from paybridge.logic.issue_refund import RefundDependencies
+from paybridge.config import JUSPAY_VARIABLES
 from paybridge.logic.refund_order import refund_order
 from paybridge.models.order_api import RefundAnswer, RefundOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.refunds_runtime import RefundWiring
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
 ENVIRONMENT = frozenset(
@@ -32,16 +26,9 @@ app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, RefundsRepository, EventPublisher, OrdersRepository]:
+def _wiring() -> RefundWiring:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    return (
-        settings,
-        RefundsRepository(session.client("dynamodb"), settings.refunds_table),
-        EventPublisher(session.client("events"), settings.event_bus_name),
-        OrdersRepository(session.client("dynamodb"), settings.orders_table),
-    )
+    return RefundWiring(ENVIRONMENT)
 
 
 @app.post(
@@ -62,15 +49,8 @@ def create_refund(
     order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[RefundOrderRequest, Body()]
 ) -> Response[RefundAnswer]:
     """201 with the new refund, or 200 with the same refund for a repeated idempotency_key."""
-    settings, repository, publisher, orders = _runtime()
-    deps = RefundDependencies(
-        repository=repository,
-        juspay=juspay_client(settings),
-        publisher=publisher,
-        clock=lambda: datetime.now(UTC),
-        max_attempts=settings.refund_max_attempts,
-    )
-    status, body = refund_order(order_id, request, deps, orders=orders)
+    wiring = _wiring()
+    status, body = refund_order(order_id, request, wiring.refund_dependencies(), orders=wiring.orders)
     return model_response(status, body)
 
 

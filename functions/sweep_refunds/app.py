@@ -5,24 +5,17 @@ final state without webhooks. Thin: wiring, then ``paybridge.logic.sweep_refunds
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.bus import EventPublisher
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.refunds import RefundsRepository
-from paybridge.dal.wallets import WalletRepository
-from paybridge.juspay.factory import juspay_client
-from paybridge.logic.refund_engine import RefundDependencies
+from paybridge.config import JUSPAY_VARIABLES
 from paybridge.logic.sweep_refunds import SweepDependencies, sweep_refunds
-from paybridge.logic.track_refund import TrackDependencies
 from paybridge.models.refund_schedule import RefundCheckSchedule
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.refunds_runtime import RefundWiring
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
 ENVIRONMENT = frozenset(
@@ -41,28 +34,10 @@ ENVIRONMENT = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Runtime:
-    settings: Settings
-    refunds: RefundsRepository
-    orders: OrdersRepository
-    wallets: WalletRepository
-    publisher: EventPublisher
-
-
 @functools.cache
-def _runtime() -> _Runtime:
+def _wiring() -> RefundWiring:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
-    return _Runtime(
-        settings=settings,
-        refunds=RefundsRepository(dynamodb, settings.refunds_table),
-        orders=OrdersRepository(dynamodb, settings.orders_table),
-        wallets=WalletRepository(dynamodb, settings.ledger_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-    )
+    return RefundWiring(ENVIRONMENT)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -71,17 +46,10 @@ def _runtime() -> _Runtime:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Scheduled-event entry point; answers what the run did (ids, statuses and counts only)."""
-    runtime = _runtime()
-    settings = runtime.settings
-    refunds = RefundDependencies(
-        repository=runtime.refunds,
-        juspay=juspay_client(settings),
-        publisher=runtime.publisher,
-        clock=lambda: datetime.now(UTC),
-        max_attempts=settings.refund_max_attempts,
-    )
+    wiring = _wiring()
+    settings = wiring.settings
     deps = SweepDependencies(
-        track=TrackDependencies(refunds=refunds, orders=runtime.orders, wallets=runtime.wallets),
+        track=wiring.track_dependencies(),
         schedule=RefundCheckSchedule(
             first_s=settings.refund_check_first_s,
             # A cap below the first gap (a deploy-time slip CloudFormation cannot refuse) means "no doubling".
