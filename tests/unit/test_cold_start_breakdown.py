@@ -1,4 +1,4 @@
-"""``bench.cold_start.breakdown``: the steps follow what the function is (API, Juspay caller) and each is timed."""
+"""``bench.cold_start.breakdown``: its steps follow what a function is (API, Juspay caller), each timed."""
 
 from __future__ import annotations
 
