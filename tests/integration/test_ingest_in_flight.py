@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from paybridge.auth import BasicCredential
 from paybridge.bus import EventPublisher
 from paybridge.dal.webhook_events import WebhookEventsRepository
-from paybridge.errors import PublishError, WebhookInProgressError
+from paybridge.errors import PublishError, UnpublishableEventError, WebhookInProgressError
 from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook
 from paybridge_local.stack import LocalStack
 from tests.helpers import basic_auth, load_sample
@@ -34,14 +35,14 @@ class HeldPublisher:
         self.fail_first = False
         self.calls = 0
 
-    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
         self.calls += 1
         if self.calls == 1:
             self.entered.set()
             assert self.release.wait(10)
             if self.fail_first:
                 raise PublishError("bus unavailable")
-        return self.real.publish(source, detail_type, detail)
+        return self.real.publish_json(source, detail_type, detail_json)
 
 
 @pytest.fixture
@@ -142,7 +143,10 @@ def test_failing_to_mark_published_does_not_fail_a_published_event(
 ) -> None:
     repo = repository(stack)
     deps.repository = UnmarkableRepository(
-        stack.session.client("dynamodb"), repo.table_name, retention=timedelta(days=1), dedup=timedelta(hours=1)
+        stack.session.client("dynamodb"),
+        repo.table_name,
+        retention=timedelta(days=1),
+        dedup=timedelta(hours=1),
     )
     deps.publisher.release.set()  # type: ignore[attr-defined]
     body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
@@ -190,5 +194,43 @@ def test_a_delivery_that_died_mid_publish_is_taken_over_once_its_lease_has_run_o
 class DyingPublisher:
     """The process ends inside PutEvents: nothing after it runs (SystemExit is not an Exception)."""
 
-    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
         raise SystemExit(1)
+
+
+class RefusingPublisher:
+    """EventBridge refuses the entry for what it is (not a passing failure)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
+        self.calls += 1
+        raise UnpublishableEventError("the event bus refuses this event")
+
+
+def test_an_entry_the_bus_refuses_is_kept_unpublishable_and_not_tried_again(
+    deps: IngestDependencies, stack: LocalStack
+) -> None:
+    refusing = RefusingPublisher()
+    deps.publisher = refusing
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+
+    assert ingest_webhook(HEADERS, body, deps).status == "unpublishable"
+    assert ingest_webhook(HEADERS, body, deps).status == "unpublishable"
+    assert refusing.calls == 1
+    [version] = repository(stack).versions(load_sample("webhook_order_succeeded.json")["id"])
+    assert version["status"] == "UNPUBLISHABLE"
+
+
+def test_an_id_older_than_the_dedup_window_is_published_as_new(deps: IngestDependencies) -> None:
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    publisher.release.set()
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    assert ingest_webhook(HEADERS, body, deps).status == "published"
+    deps.clock = lambda: NOW + timedelta(minutes=59)
+    assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
+    deps.clock = lambda: NOW + timedelta(hours=1, seconds=1)  # the repository's dedup window is an hour
+
+    assert ingest_webhook(HEADERS, body, deps).status == "published"
+    assert publisher.calls == 2

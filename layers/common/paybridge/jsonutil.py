@@ -107,15 +107,15 @@ def loads_request(text: str | bytes) -> Any:
 
 
 def _depth(document: Any) -> int:
-    # Iterative: a recursive walk would itself hit the recursion limit on hostile input.
+    # Level by level, iterative: a recursive walk would itself hit the recursion limit on hostile input, and
+    # a list comprehension per container keeps the walk cheap on every request. Stops once past the limit.
     deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            deepest = max(deepest, level)
-            stack.extend((item, level + 1) for item in value.values())
-        elif isinstance(value, list):
-            deepest = max(deepest, level)
-            stack.extend((item, level + 1) for item in value)
+    level: list[Any] = [document] if isinstance(document, dict | list) else []
+    while level and deepest <= MAX_REQUEST_DEPTH:
+        deepest += 1
+        below: list[Any] = []
+        for value in level:
+            items = value.values() if isinstance(value, dict) else value
+            below.extend([item for item in items if isinstance(item, dict | list)])
+        level = below
     return deepest

@@ -219,6 +219,7 @@ class WebhookEventsRepository:
             ConsistentRead=True,
         )
         return [from_item(item) for item in response.get("Items", [])]
+
     def for_order(self, order_id: str) -> list[dict[str, Any]]:
         """Every stored delivery about ``order_id`` (bodies left out), oldest first.
 

@@ -41,7 +41,7 @@ from paybridge.errors import (
 from paybridge.jsonutil import dumps
 from paybridge.models.webhook import (
     WebhookEnvelope,
-    canonical_sha256,
+    canonical_body,
     parse_webhook_body,
     publishable_event_name,
 )
@@ -74,7 +74,7 @@ class Repository(Protocol):
 class Publisher(Protocol):
     """Puts one event on the bus (``paybridge.bus.EventPublisher``)."""
 
-    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str: ...
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
             details={"limit_bytes": MAX_BODY_BYTES},
         )
     envelope, document = parse_webhook_body(body)
-    body_sha256 = canonical_sha256(document)
+    body_sha256, content_json = canonical_body(document)
     logger.append_keys(
         webhook_id=envelope.id, event_name=envelope.event_name.encode("unicode_escape").decode()
     )
@@ -150,7 +150,7 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
 
     if not publishable:
         return _unpublishable(received)
-    return _publish(envelope, document, received, token, deps)
+    return _publish(envelope, content_json, received, token, deps)
 
 
 def _claim(
@@ -161,15 +161,15 @@ def _claim(
 
 def _publish(
     envelope: WebhookEnvelope,
-    document: dict[str, Any],
+    content_json: str,
     received: ReceivedWebhook,
     token: str,
     deps: IngestDependencies,
 ) -> IngestResult:
     now = deps.clock()
-    detail = build_detail(envelope, document, received.body_sha256, now, deps.repository.table_name)
+    detail = build_detail(envelope, content_json, received.body_sha256, now, deps.repository.table_name)
     try:
-        bus_event_id = deps.publisher.publish(SOURCE_JUSPAY, envelope.event_name, detail)
+        bus_event_id = deps.publisher.publish_json(SOURCE_JUSPAY, envelope.event_name, detail)
     except UnpublishableEventError:
         deps.repository.mark_unpublishable(envelope.id, token)
         return _unpublishable(received)
@@ -194,13 +194,10 @@ def _publish(
 
 
 def build_detail(
-    envelope: WebhookEnvelope,
-    document: dict[str, Any],
-    body_sha256: str,
-    received_at: datetime,
-    table_name: str,
-) -> dict[str, Any]:
-    """The bus event's detail: routing fields plus the content, or a reference to it when too large."""
+    envelope: WebhookEnvelope, content_json: str, body_sha256: str, received_at: datetime, table_name: str
+) -> str:
+    """The bus event's detail as JSON: routing fields plus the content (``content_json``, its canonical
+    JSON, written once for the body hash too), or a reference to the stored body when too large."""
     detail: dict[str, Any] = {
         "event_id": envelope.id,
         "event_name": envelope.event_name,
@@ -211,17 +208,18 @@ def build_detail(
         "transaction_count": envelope.transaction_count,
         "received_at": received_at.isoformat(),
         "body_sha256": body_sha256,
-        "content": document.get("content") or {},
     }
-    if entry_size(SOURCE_JUSPAY, envelope.event_name, dumps(detail)) > MAX_ENTRY_BYTES:
-        del detail["content"]
-        detail["content_ref"] = {
-            "table": table_name,
-            "key": {"event_id": envelope.id, "body_sha256": EVENT_KEY},
-            "event_id": envelope.id,
-            "body_sha256": body_sha256,
-        }
-    return detail
+    routing = dumps(detail)
+    with_content = f'{routing[:-1]},"content":{content_json}}}'
+    if entry_size(SOURCE_JUSPAY, envelope.event_name, with_content) <= MAX_ENTRY_BYTES:
+        return with_content
+    detail["content_ref"] = {
+        "table": table_name,
+        "key": {"event_id": envelope.id, "body_sha256": EVENT_KEY},
+        "event_id": envelope.id,
+        "body_sha256": body_sha256,
+    }
+    return dumps(detail)
 
 
 def _record_conflict(received: ReceivedWebhook, deps: IngestDependencies) -> IngestResult:
