@@ -147,7 +147,7 @@ def _fake_remote_clients(handler: Any) -> None:
     from paybridge.bus import EventPublisher
     from paybridge.dal.webhook_events import WebhookEventsRepository
 
-    module = sys.modules[handler.__module__]
+    module: Any = sys.modules[handler.__module__]
     real = module._runtime()
     runtime = dataclasses.replace(
         real,

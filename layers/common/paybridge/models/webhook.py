@@ -187,7 +187,7 @@ def exact_json(value: Any, *, sort_keys: bool = False) -> str:
 #: How the C encoder writes a marked number's opening: a quote, then NUL escaped.
 _MARK = '"\\u0000'
 _MARKED_NUMBER = re.compile(r'"\\u0000([^"\\]*)"')
-_encode_key = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_encode_key = json.encoder.encode_basestring_ascii
 
 
 class WebhookAnswer(BaseModel):
