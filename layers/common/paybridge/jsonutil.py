@@ -107,15 +107,19 @@ def loads_request(text: str | bytes) -> Any:
 
 
 def _depth(document: Any) -> int:
-    # Level by level, iterative: a recursive walk would itself hit the recursion limit on hostile input, and
-    # a list comprehension per container keeps the walk cheap on every request. Stops once past the limit.
+    # Level by level, iterative: a recursive walk would itself hit the recursion limit on hostile input.
+    # Every request pays for this walk, so it is kept cheap: one comprehension per container, and exact type
+    # tests (the parser makes plain dicts and lists only). Stops once past the limit.
     deepest = 0
-    level: list[Any] = [document] if isinstance(document, dict | list) else []
+    level: list[Any] = [document] if type(document) in _CONTAINERS else []
     while level and deepest <= MAX_REQUEST_DEPTH:
         deepest += 1
         below: list[Any] = []
         for value in level:
-            items = value.values() if isinstance(value, dict) else value
-            below.extend([item for item in items if isinstance(item, dict | list)])
+            items = value.values() if type(value) is dict else value
+            below += [item for item in items if type(item) in _CONTAINERS]
         level = below
     return deepest
+
+
+_CONTAINERS = (dict, list)

@@ -16,6 +16,7 @@ the item is marked published. What each delivery gets:
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -209,7 +210,7 @@ def build_detail(
         "received_at": received_at.isoformat(),
         "body_sha256": body_sha256,
     }
-    routing = dumps(detail)
+    routing = json.dumps(detail, separators=(",", ":"))  # text and integers only: the C encoder is exact
     with_content = f'{routing[:-1]},"content":{content_json}}}'
     if entry_size(SOURCE_JUSPAY, envelope.event_name, with_content) <= MAX_ENTRY_BYTES:
         return with_content
