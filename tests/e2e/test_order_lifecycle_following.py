@@ -212,6 +212,9 @@ def test_a_signed_order_never_created_is_abandoned_at_its_expiry_without_a_failu
     assert abandoned["source"] == "paybridge"
     assert abandoned["detail"]["status"] == "NOT_CREATED"
     assert abandoned["detail"]["customer_id"] == customer
-    assert 1 <= abandoned["detail"]["polls"] == status_polls(local, order_id) <= 6
+    assert 1 <= abandoned["detail"]["polls"] <= 6
+    # A poll task retried by the state machine (e.g. timed out on a loaded machine) asks Juspay again but
+    # counts once: Juspay may have seen more requests than the follow counted, never fewer.
+    assert status_polls(local, order_id) >= abandoned["detail"]["polls"]
     assert events_for(local, order_id, "PendingOrderFailed") == []
     assert events_for(local, order_id, "OrderStale") == []
