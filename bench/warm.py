@@ -187,6 +187,34 @@ def signing(calls: int) -> Warm:
     return _warm("signing", times, floors)
 
 
+def signing_frame(calls: int) -> tuple[float, float]:
+    """p50/p99 seconds of what a signing call pays around its own work: the handler's four decorators (the
+    ones every function has) and the same resolver, validation on, answering an empty route with no body."""
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from paybridge.api import new_resolver
+    from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+
+    app = new_resolver()
+
+    @app.post("/sdk/initiate")
+    def empty() -> dict[str, Any]:
+        return {}
+
+    @logger.inject_lambda_context(clear_state=True)
+    @log_correlation_ids
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    with bench_stack(SdkSigner="pem"):
+        answer = handler(api_event("/sdk/initiate", "", {}), Context())
+        assert answer["statusCode"] == 200, answer
+        times = timed([lambda: handler(api_event("/sdk/initiate", "", {}), Context())] * calls)
+    return percentiles(times)
+
+
 def settlement(calls: int) -> Warm:
     """Settlement of a split order's first webhook (a new order each call) against its unavoidable remote
     work: one Order Status GET and one DynamoDB transaction."""

@@ -87,12 +87,18 @@ def _exact_number(text: str) -> Decimal:
     return Decimal(text)
 
 
+#: Built once (``json.loads`` with hooks builds a new decoder per call).
+_REQUEST_DECODER = json.JSONDecoder(parse_float=_exact_number, parse_constant=_refuse_constant)
+
+
 def loads_request(text: str | bytes) -> Any:
     """Parses a request body strictly: numbers as ``Decimal`` (no exponent), no ``NaN``/``Infinity``, at most
     :data:`MAX_REQUEST_DEPTH` levels of nesting. Raises :class:`RequestJSONError` (a ``JSONDecodeError``)
     for anything else, so no input turns into a float, a ``RecursionError`` or a 500."""
     try:
-        document = json.loads(text, parse_float=_exact_number, parse_constant=_refuse_constant)
+        if not isinstance(text, str):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        document = _REQUEST_DECODER.decode(text)
     except RequestJSONError:
         raise
     except json.JSONDecodeError as exc:
