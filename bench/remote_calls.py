@@ -22,6 +22,10 @@ TARGET = {
 }
 
 
+#: DynamoDB operations that read.
+_READS = frozenset({"GetItem", "BatchGetItem", "TransactGetItems", "Query", "Scan"})
+
+
 class CallCounter:
     """AWS calls as ``service.Operation`` → count, collected from every client created while installed."""
 
@@ -116,8 +120,8 @@ def report(calls: tuple[Counter[str], Counter[str]]) -> bool:
         v for k, v in aws.items() if k.split(".")[1] in {"PutItem", "UpdateItem", "DeleteItem"}
     )
     extra = {
-        "dynamodb reads (GetItem/Query)": sum(
-            v for k, v in aws.items() if k in {"dynamodb.GetItem", "dynamodb.Query"}
+        "dynamodb reads (GetItem/BatchGetItem/Query)": sum(
+            v for k, v in aws.items() if k.split(".")[-1] in _READS and k.startswith("dynamodb.")
         ),
         "dynamodb single-item writes beyond the dedup write": max(0, dynamodb_writes - 1),
         "events.PutEvents beyond one": max(0, aws["events.PutEvents"] - 1),

@@ -81,6 +81,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             sfn_client=runtime.sfn,
             now=datetime.now(UTC),
         ),
+        pending_orders=runtime.pending_orders,
     )
     detail = event.get("detail")
     result = settle_order(detail if isinstance(detail, dict) else {}, deps, bus_event_id=_delivery_id(event))

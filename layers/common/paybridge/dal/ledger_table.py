@@ -61,6 +61,8 @@ class DebitResult:
     wallet: Wallet | None = None
     entry: LedgerEntry | None = None
     order_item: dict[str, Any] | None = None
+    #: The debit's ``extra_items`` committed with it.
+    extras_committed: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,11 @@ from paybridge.dal.order_record import (
     Transition,
     record_from_item,
 )
-from paybridge.dal.settlement_reads import read_order_and_wallet
+from paybridge.dal.settlement_reads import SettlementRead, read_for_settlement
 from paybridge.dal.touched import TOUCH_SET, touched_values
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-    from paybridge.dal.ledger_table import WalletRead
 
 __all__ = ["FINAL_STATUSES", "OrderRecord", "OrderStatus", "OrdersRepository", "Transition"]
 
@@ -55,14 +53,16 @@ class OrdersRepository:
         item = response.get("Item")
         return record_from_item(from_item(item)) if item else None
 
-    def get_with_wallet(
-        self, order_id: str, *, customer_id: str, ledger_table: str
-    ) -> tuple[OrderRecord | None, WalletRead]:
-        """The order's record and ``customer_id``'s wallet in one call (``dal/settlement_reads.py``)."""
-        return read_order_and_wallet(
+    def read_for_settlement(
+        self, order_id: str, *, customer_id: str, ledger_table: str, pending_table: str | None = None
+    ) -> SettlementRead:
+        """The order's record, ``customer_id``'s wallet and the pending-order item (with ``pending_table``)
+        in one call (``dal/settlement_reads.py``)."""
+        return read_for_settlement(
             self._client,
             orders_table=self.table_name,
             ledger_table=ledger_table,
+            pending_table=pending_table,
             order_id=order_id,
             customer_id=customer_id,
         )
@@ -168,11 +168,12 @@ class OrdersRepository:
         )
 
     def unmark_published(self, order_id: str, status: OrderStatus, *, published_by: str) -> None:
-        """Takes back a mark ``settled_update(published_by=...)`` wrote when the publish failed, so the next
-        delivery publishes (under a claim, as ``record``'s statuses do)."""
+        """Takes back a mark ``settled_update(published_by=...)`` wrote when the publish failed: the next
+        delivery, whichever it is, publishes under a claim (as ``record``'s statuses do), and the failed
+        delivery's own retry is no longer the one that republishes."""
         self._conditional_update(
             order_id,
-            "REMOVE published_status",
+            "REMOVE published_status, published_by",
             "#status = :status AND published_by = :published_by AND published_status = :status",
             {":status": status.value, ":published_by": published_by},
         )

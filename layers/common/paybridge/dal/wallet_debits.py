@@ -10,7 +10,7 @@ that reads again (the debit marker: a replay is never reported as "no funds").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -59,17 +59,21 @@ class WalletDebits(LedgerTable):
         now: datetime,
         order_update: Mapping[str, Any] | None = None,
         read: WalletRead | None = None,
+        extra_items: Sequence[Mapping[str, Any]] = (),
     ) -> DebitResult:
         """Debits a settled order's wallet share exactly once per wallet transaction ``txn_id``.
 
         ``order_update`` (a ``TransactItems`` entry, see ``OrdersRepository.settled_update``) commits in the
         same transaction, so the order is SETTLED if and only if the money moved. ``read``: the wallet as
         the caller has just read it (used for the first attempt only; a stale read costs one cancelled
-        attempt, never a wrong debit). Never drives the balance below zero. Raises ``WalletConflictError``
-        when concurrent writers win every attempt.
+        attempt, never a wrong debit). ``extra_items``: writes that ride along if their conditions hold
+        (``DebitResult.extras_committed``); when one fails, the debit is tried again without them. Never
+        drives the balance below zero. Raises ``WalletConflictError`` when concurrent writers win every
+        attempt.
         """
         if amount_minor <= 0:
             raise ValueError("debit amount must be positive")
+        extras = [dict(item) for item in extra_items]
         for attempt in range(self.max_attempts):
             usable = read is not None and attempt == 0 and read.customer_id == customer_id
             wallet = read.wallet if usable and read is not None else self.get_wallet(customer_id)
@@ -105,6 +109,8 @@ class WalletDebits(LedgerTable):
             ]
             if order_update is not None:
                 items.append(dict(order_update))
+            first_extra = len(items)
+            items.extend(extras)
             try:
                 self.transact(items)
             except TransactionCancelledError as cancelled:
@@ -112,6 +118,9 @@ class WalletDebits(LedgerTable):
                 decided = self._cancelled(cancelled, txn_id, amount_minor, wallet, closed=closed)
                 if decided is not None:
                     return decided
+                if any(cancelled.failed(i) for i in range(first_extra, len(items))):
+                    extras = []  # a ride-along's condition no longer holds: the money does not wait for it
+                    continue
                 self.backoff(attempt)  # lost a race on entry_count (or a TransactionConflict): re-read
                 continue
             # The transaction's conditions held on the wallet as read: what it holds now is known without
@@ -124,7 +133,7 @@ class WalletDebits(LedgerTable):
                     entry_count=seq,
                     updated_at=now.isoformat(),
                 )
-            return DebitResult(DebitStatus.DEBITED, after, entry)
+            return DebitResult(DebitStatus.DEBITED, after, entry, extras_committed=bool(extras))
         raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
 
     def _cancelled(

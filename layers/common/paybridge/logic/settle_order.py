@@ -4,9 +4,9 @@ record → publish. Idempotent under replays, duplicate webhooks and concurrent 
 * The event is a hint: Juspay's Get Order Status decides. Its transient errors propagate, so Lambda's
   asynchronous retries and then the dead-letter queue apply; the order record is then noted RECEIVED, so
   reconciliation finds the order even if no retry succeeds.
-* One read first: the order record and the customer's wallet in one call (the event names the customer;
-  without one, the record alone, for Juspay's routing id). A closed order (SETTLED, CANCELLED, REFUNDED)
-  ends there: no Juspay call, no money.
+* One read first: the order record, the customer's wallet and the pending-order item in one call (the event
+  names the customer; without one, the record alone, for Juspay's routing id). A closed order (SETTLED,
+  CANCELLED, REFUNDED) ends there: no Juspay call, no money.
 * SUCCESS → the wallet transaction's ``txn_amount`` is debited once (``settlement_debit``: wallet, ledger
   entry, marker and order record in one conditional transaction). Debit impossible (no funds, wallet
   missing or frozen) → the order is CANCELLED and a refund of the online transaction is requested (nothing
@@ -26,6 +26,8 @@ from typing import Any
 
 from paybridge.dal.ledger_table import WalletRead
 from paybridge.dal.orders import OrderRecord
+from paybridge.dal.pending_orders import STATUS_RESOLVED
+from paybridge.dal.settlement_reads import SettlementRead
 from paybridge.logic.classify_order import (
     Outcome,
     SplitAmounts,
@@ -92,17 +94,22 @@ def settle_order(
     logger.append_keys(order_id=order_id)
     delivery = Delivery(event_id=text(detail.get("event_id")), bus_event_id=bus_event_id)
     hint_customer = text(detail.get("customer_id"))
-    wallet_read: WalletRead | None = None
+    read: SettlementRead | None = None
     if hint_customer is not None:
-        existing, wallet_read = deps.orders.get_with_wallet(
-            order_id, customer_id=hint_customer, ledger_table=deps.wallets.table_name
+        follows = deps.pending_orders if deps.release_pending is not None else None
+        read = deps.orders.read_for_settlement(
+            order_id,
+            customer_id=hint_customer,
+            ledger_table=deps.wallets.table_name,
+            pending_table=follows.table_name if follows is not None else None,
         )
+        existing = read.record
     else:
         existing = deps.orders.get(order_id)
     if existing is not None and existing.is_final:
         # Settled or cancelled for good: no Juspay call, no money; only finish a publication left undone.
         publish_for_delivery(existing, deps, bus_event_id)
-        _release_pending(order_id, existing.juspay_status or "", deps)
+        _release_pending(order_id, existing.juspay_status or "", deps, read)
         metrics.add_metric(name="SettlementDuplicate", unit=MetricUnit.Count, value=1)
         return SettlementResult(order_id, existing.status.value, "already_done")
 
@@ -112,10 +119,17 @@ def settle_order(
     except Exception:
         _note_received(order_id, delivery, hint_customer, deps)
         raise
-    result = settle_confirmed(order, existing, deps, delivery=delivery, wallet_read=wallet_read)
-    if not is_pending(order):
+    result = settle_confirmed(
+        order,
+        existing,
+        deps,
+        delivery=delivery,
+        wallet_read=read.wallet if read is not None else None,
+        resolve_follow=read is not None and read.follow_read and read.follow is None,
+    )
+    if not is_pending(order) and not result.follow_resolved:
         # A terminal status is settled: a pending-order execution waiting for this order can end now.
-        _release_pending(order_id, order.status or "", deps)
+        _release_pending(order_id, order.status or "", deps, read)
     return result
 
 
@@ -132,9 +146,14 @@ def _note_received(
         logger.exception("could not note the order as received")
 
 
-def _release_pending(order_id: str, status: str, deps: SettleDependencies) -> None:
-    if deps.release_pending is not None:
-        deps.release_pending(order_id, status)
+def _release_pending(
+    order_id: str, status: str, deps: SettleDependencies, read: SettlementRead | None
+) -> None:
+    if deps.release_pending is None:
+        return
+    if read is not None and read.follow is not None and read.follow.get("status") == STATUS_RESOLVED:
+        return  # resolved already (by a webhook or a poll): the release would change nothing
+    deps.release_pending(order_id, status)
 
 
 def settle_confirmed(
@@ -144,10 +163,11 @@ def settle_confirmed(
     *,
     delivery: Delivery | None = None,
     wallet_read: WalletRead | None = None,
+    resolve_follow: bool = False,
 ) -> SettlementResult:
     """Classifies Juspay's confirmed order and acts on it (debit, cancel, or record); ``existing`` is the
     order's record as read before Juspay was asked (its signed terms are checked), ``wallet_read`` the
-    wallet read with it, if any."""
+    wallet read with it, if any; ``resolve_follow``: the order was read as never followed (``debit``)."""
     classification = classify_order(order)
     logger.info(
         "order classified",
@@ -169,7 +189,15 @@ def settle_confirmed(
     refunded = refunded_minor(order, amounts.online_txn_id)
     if refunded > 0:
         return record_refunded(order, amounts, refunded, deps, delivery)
-    return debit(order, classification, amounts, deps, delivery=delivery, wallet_read=wallet_read)
+    return debit(
+        order,
+        classification,
+        amounts,
+        deps,
+        delivery=delivery,
+        wallet_read=wallet_read,
+        resolve_follow=resolve_follow,
+    )
 
 
 def differs_from_signed(record: OrderRecord | None, amounts: SplitAmounts) -> list[str]:

@@ -39,9 +39,17 @@ def debit(
     *,
     delivery: Delivery | None = None,
     wallet_read: WalletRead | None = None,
+    resolve_follow: bool = False,
 ) -> SettlementResult:
-    """Debits the wallet share once and settles the order, or cancels it when the debit is impossible."""
+    """Debits the wallet share once and settles the order, or cancels it when the debit is impossible.
+
+    ``resolve_follow``: the order was read as never followed; its pending-order resolution rides along in
+    the debit's transaction instead of a write of its own after it.
+    """
     now = deps.clock()
+    extra = []
+    if resolve_follow and deps.pending_orders is not None:
+        extra.append(deps.pending_orders.resolution_update(amounts.order_id, order.status or "", now=now))
     fields = amount_fields(order, amounts, reason=classification.reason, delivery=delivery)
     published_by = delivery.bus_event_id if delivery is not None else None
     result = deps.wallets.debit(
@@ -55,6 +63,7 @@ def debit(
             amounts.order_id, now=now, fields=fields, published_by=published_by
         ),
         read=wallet_read,
+        extra_items=extra,
     )
     if result.status is DebitStatus.DEBITED:
         metrics.add_metric(name="SettlementDebited", unit=MetricUnit.Count, value=1)
@@ -66,7 +75,9 @@ def debit(
             amounts.order_id, now=now, fields=fields, published_by=published_by
         )
         publish_settled(written, deps)
-        return SettlementResult(amounts.order_id, OrderStatus.SETTLED.value, "debited")
+        return SettlementResult(
+            amounts.order_id, OrderStatus.SETTLED.value, "debited", follow_resolved=result.extras_committed
+        )
     if result.status is DebitStatus.ALREADY_DONE:
         metrics.add_metric(name="SettlementDuplicate", unit=MetricUnit.Count, value=1)
         # The closed record came back with the cancelled transaction; read only when the marker was the

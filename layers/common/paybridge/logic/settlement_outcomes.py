@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from paybridge.bus import EventPublisher
 from paybridge.dal.orders import OrderRecord, OrdersRepository, OrderStatus
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.classify_order import Classification, Outcome, SplitAmounts
 from paybridge.logic.settlement_events import ensure_published, events_of
@@ -65,6 +66,9 @@ class SettleDependencies:
     clock: Callable[[], datetime]
     #: Ends a pending-order wait for the order (``release_pending_order``); None where none is followed.
     release_pending: Callable[[str, str], object] | None = None
+    #: The pending orders table, read with the order (``settle_order``): a release is written only when a
+    #: follow exists; for an order never followed the debit's transaction records the resolution itself.
+    pending_orders: PendingOrdersRepository | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class SettlementResult:
     status: str | None
     action: str
     reason: str | None = None
+    #: The pending-order resolution was written with the debit (no release left to do).
+    follow_resolved: bool = False
 
 
 def record_without_money(
