@@ -240,3 +240,31 @@ def test_juspay_unreachable_notes_the_order_received_for_reconciliation(
         "evt-1",
     )
     assert wiring.released == []
+
+
+def test_an_order_closed_while_juspay_is_asked_is_not_debited_and_not_read_again(
+    wallets: WalletRepository,
+    orders: OrdersRepository,
+    pending: PendingOrdersRepository,
+    clock: Clock,
+    calls: Counter[str],
+) -> None:
+    fund(wallets, clock)
+    wiring = Wiring(wallets, orders, pending, clock)
+    # Refund tracking records the online part refunded in full (and owns that publication) meanwhile.
+    wiring.juspay.meanwhile.append(
+        lambda: orders.record("ord-9", OrderStatus.REFUNDED, now=clock(), has_events=True)
+    )
+    calls.clear()
+
+    result = settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
+
+    assert (result.action, result.status) == ("already_done", "REFUNDED")
+    # The debit marker is read to tell a replay from a refusal; the closed record came back with the
+    # cancellation, so the order record is not read again.
+    assert calls["GetItem"] == 1
+    assert calls["TransactWriteItems"] == 1
+    assert wiring.publisher.types() == []
+    wallet = wallets.get_wallet("cust-9")
+    assert wallet is not None
+    assert wallet.balance_minor == 10_000

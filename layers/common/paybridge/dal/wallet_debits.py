@@ -152,7 +152,8 @@ class WalletDebits(LedgerTable):
         if existing is not None or (closed and cancelled.failed(_ORDER_ITEM)):
             # A replay or a concurrent duplicate won, or the order was closed meanwhile.
             entry = self.entry_at(existing) if existing else None
-            return DebitResult(DebitStatus.ALREADY_DONE, wallet, entry, cancelled.item(_ORDER_ITEM))
+            order_item = cancelled.item(_ORDER_ITEM) if closed else None
+            return DebitResult(DebitStatus.ALREADY_DONE, wallet, entry, order_item)
         if cancelled.failed(0):
             current = cancelled.item(0)
             if current is None:
