@@ -3,10 +3,12 @@ client created while counting) and every Juspay call (the simulator's request lo
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import botocore.session
@@ -22,16 +24,38 @@ TARGET = {
 }
 
 
+#: DynamoDB operations that read.
+_READS = frozenset({"GetItem", "BatchGetItem", "TransactGetItems", "Query", "Scan"})
+
+
 class CallCounter:
-    """AWS calls as ``service.Operation`` → count, collected from every client created while installed."""
+    """AWS calls as ``service.Operation`` → count, collected from every client created while installed;
+    ``by_function`` the same per function folder that created the client (``functions/<name>``)."""
 
     def __init__(self) -> None:
         self.aws: Counter[str] = Counter()
+        self.by_function: dict[str, Counter[str]] = {}
         self._lock = threading.Lock()
 
-    def _count(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.aws[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
+    def _counter_for(self, owner: str) -> Any:
+        def count(model: Any, **_: Any) -> None:
+            name = f"{model.service_model.endpoint_prefix}.{model.name}"
+            with self._lock:
+                self.aws[name] += 1
+                self.by_function.setdefault(owner, Counter())[name] += 1
+
+        return count
+
+
+def _creating_function() -> str:
+    """The ``functions/<name>`` folder on the stack creating a client (the handler's own), or ``other``."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        parts = frame.f_code.co_filename.replace("\\", "/").split("/")
+        if "functions" in parts[:-1]:
+            return parts[parts.index("functions") + 1]
+        frame = frame.f_back
+    return "other"
 
 
 @contextmanager
@@ -43,7 +67,7 @@ def counting_aws_calls() -> Iterator[CallCounter]:
 
     def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
-        client.meta.events.register("before-call", counter._count)
+        client.meta.events.register("before-call", counter._counter_for(_creating_function()))
         return client
 
     botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
@@ -64,9 +88,10 @@ def juspay_calls(simulator_url: str) -> Counter[str]:
     return shapes
 
 
-def measure() -> tuple[Counter[str], Counter[str]]:
-    """(AWS calls, Juspay calls) of the split-payment sample webhook through the webhook route, the bus and
-    settlement, with the customer's wallet funded and the order known to the simulator."""
+def measure() -> tuple[Counter[str], Counter[str], dict[str, Counter[str]]]:
+    """(AWS calls, Juspay calls, AWS calls per function) of the split-payment sample webhook through the
+    webhook route, the bus and settlement, with the customer's wallet funded and the order known to the
+    simulator."""
     import base64
     import json
 
@@ -103,21 +128,23 @@ def measure() -> tuple[Counter[str], Counter[str]]:
             stack.runtime.drain()
         builder.close()
         assert answer.status_code == 200, answer.get_data(as_text=True)
-        return counter.aws, juspay_calls(url)
+        return counter.aws, juspay_calls(url), counter.by_function
 
 
-def report(calls: tuple[Counter[str], Counter[str]]) -> bool:
-    """Prints every call counted and the target; True when the counts are within it."""
-    aws, juspay = calls
+def report(calls: tuple[Counter[str], Counter[str], dict[str, Counter[str]]]) -> bool:
+    """Prints every call counted (in all and per function) and the target; True when within it."""
+    aws, juspay, by_function = calls
     measured: Counter[str] = Counter({**aws, **{f"juspay.{k}": v for k, v in juspay.items()}})
     for name, count in sorted(measured.items()):
         print(f"{name:40} {count:3}")
+    for function, counted in sorted(by_function.items()):
+        print(f"  {function}: " + ", ".join(f"{k} {v}" for k, v in sorted(counted.items())))
     dynamodb_writes = sum(
         v for k, v in aws.items() if k.split(".")[1] in {"PutItem", "UpdateItem", "DeleteItem"}
     )
     extra = {
-        "dynamodb reads (GetItem/Query)": sum(
-            v for k, v in aws.items() if k in {"dynamodb.GetItem", "dynamodb.Query"}
+        "dynamodb reads (GetItem/BatchGetItem/Query)": sum(
+            v for k, v in aws.items() if k.split(".")[-1] in _READS and k.startswith("dynamodb.")
         ),
         "dynamodb single-item writes beyond the dedup write": max(0, dynamodb_writes - 1),
         "events.PutEvents beyond one": max(0, aws["events.PutEvents"] - 1),

@@ -81,12 +81,23 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             sfn_client=runtime.sfn,
             now=datetime.now(UTC),
         ),
+        pending_orders=runtime.pending_orders,
     )
     detail = event.get("detail")
-    result = settle_order(detail if isinstance(detail, dict) else {}, deps)
+    result = settle_order(detail if isinstance(detail, dict) else {}, deps, bus_event_id=_delivery_id(event))
     return {
         "order_id": result.order_id,
         "status": result.status,
         "action": result.action,
         "reason": result.reason,
     }
+
+
+def _delivery_id(event: dict[str, Any]) -> str | None:
+    """The bus event's id: the same on Lambda's retries, EventBridge's redeliveries and a dead-letter
+    redrive of one event. An archive replay is another delivery (its replay's name is part of the id)."""
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    replay = event.get("replay-name")
+    return f"{event_id}@{replay}" if isinstance(replay, str) and replay else event_id

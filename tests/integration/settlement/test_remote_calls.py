@@ -14,7 +14,13 @@ from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalSettings, LocalStack
 from tests.helpers import basic_auth, http, load_sample
-from tests.integration.settlement.conftest import credit, order_record, put_order
+from tests.integration.settlement.conftest import (
+    credit,
+    domain_events,
+    order_record,
+    publish_order_event,
+    put_order,
+)
 
 
 def test_split_order_settled_by_its_first_webhook_costs_one_status_one_transaction_no_follower(
@@ -38,12 +44,42 @@ def test_split_order_settled_by_its_first_webhook_costs_one_status_one_transacti
     assert counter.aws["dynamodb.TransactWriteItems"] == 1, "the wallet debit is one transaction"
     assert counter.aws["states.StartExecution"] == 0, "a settled order is not followed"
     assert counter.aws["events.PutEvents"] == 2, "the webhook's event, then OrderSettled"
-    # Not yet the issue's target (the dedup write alone besides the transaction): the webhook record's and
-    # the order record's own reads and writes come on top. This pins today's count so it cannot grow
-    # unnoticed (docs/quality.md, "Remote calls"); the two secrets are read once per container.
+    # Settlement's share: one read (order record, wallet and pending-order item in one BatchGetItem: the
+    # debit numbers its ledger entry from the wallet) and the transaction; nothing read back, no RECEIVED
+    # write, no publish mark, no separate pending-order release (docs/quality.md, "Remote calls").
+    assert counter.aws["dynamodb.BatchGetItem"] == 1
+    assert counter.aws["dynamodb.GetItem"] == 0
+    # Ingest's dedup write and published mark come on top (its own test below); this pins the total so it
+    # cannot grow unnoticed. The two secrets are read once per container.
     dynamodb = {k: v for k, v in counter.aws.items() if k.startswith("dynamodb.")}
-    assert sum(dynamodb.values()) <= 12, dynamodb
+    assert sum(dynamodb.values()) <= 4, dynamodb
     assert counter.aws["secretsmanager.GetSecretValue"] <= 2
+
+
+def test_settlement_of_a_split_order_costs_one_read_one_transaction_and_its_order_settled(
+    stack: LocalStack, gateway: LocalApiGateway, simulator: JuspaySimulator
+) -> None:
+    """Settlement alone, from the order's event on the bus: every call it makes, exactly."""
+    assert credit(gateway, "testCustomer", "5000.00", "k1").status_code == 201
+    order = load_sample("webhook_order_partial_charged_merchant_container_split.json")["content"]["order"]
+    put_order(simulator, order)
+    requests.delete(f"{simulator.url}/__sim/requests", timeout=10)
+
+    with counting_aws_calls() as counter:
+        publish_order_event(stack, order, event_id="evt-remote-calls", name="ORDER_PARTIAL_CHARGED")
+        stack.runtime.drain()
+
+    record = order_record(stack, order["order_id"])
+    assert record["status"] == "SETTLED"
+    assert record["published_status"] == "SETTLED", "marked published by its delivery, in the transaction"
+    assert juspay_calls(simulator.url) == {"GET /orders/{id}": 1}
+    calls = {k: v for k, v in counter.aws.items() if not k.startswith("secretsmanager.")}
+    assert calls == {
+        "events.PutEvents": 2,  # this test's order event, then OrderSettled
+        "dynamodb.BatchGetItem": 1,
+        "dynamodb.TransactWriteItems": 1,
+    }
+    assert [e["detail-type"] for e in domain_events(stack)] == ["OrderSettled"]
 
 
 def test_the_webhook_alone_costs_the_dedup_write_one_put_events_and_the_published_mark(

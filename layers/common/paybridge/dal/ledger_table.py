@@ -53,11 +53,25 @@ class ReversalStatus(StrEnum):
 
 @dataclass(frozen=True)
 class DebitResult:
-    """``entry`` is the debit's ledger entry (the original one when ALREADY_DONE and known)."""
+    """``entry`` is the debit's ledger entry (the original one when ALREADY_DONE and known); ``wallet`` the
+    wallet after a debit (computed, not read again) or as found when refused; ``order_item`` the order
+    record (table item) whose condition cancelled the transaction, when that was the reason."""
 
     status: DebitStatus
     wallet: Wallet | None = None
     entry: LedgerEntry | None = None
+    order_item: dict[str, Any] | None = None
+    #: The debit's ``extra_items`` committed with it.
+    extras_committed: bool = False
+
+
+@dataclass(frozen=True)
+class WalletRead:
+    """A customer's wallet as just read (``wallet`` None: there is none), handed to a debit so it need not
+    read it again."""
+
+    customer_id: str
+    wallet: Wallet | None
 
 
 @dataclass(frozen=True)

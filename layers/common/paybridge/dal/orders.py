@@ -9,117 +9,33 @@ still succeed on a later attempt.
 The domain events of a status are derived from the record alone, and ``published_status`` says which
 status's events are already on the bus: a status change and a claim to publish are written together, the
 claimant publishes, then marks them published. A publisher that died is taken over once its claim is stale.
+A settlement debit names its delivery instead (``settled_update(published_by=...)``): the transaction marks
+the events published by that delivery, which publishes them at once; only a redelivery of the same event
+publishes them again (``logic/settlement_events.py``), so no write follows the publish.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
+from paybridge.dal.order_record import (
+    FINAL_STATUSES,
+    ORDER_FIELDS,
+    OrderRecord,
+    OrderStatus,
+    Transition,
+    record_from_item,
+)
+from paybridge.dal.settlement_reads import SettlementRead, read_for_settlement
 from paybridge.dal.touched import TOUCH_SET, touched_values
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = ["FINAL_STATUSES", "OrderRecord", "OrderStatus", "OrdersRepository", "Transition"]
-
-
-class OrderStatus(StrEnum):
-    """Settlement status of an order."""
-
-    RECEIVED = "RECEIVED"  # an event arrived; Juspay not asked yet (or the call failed)
-    PENDING = "PENDING"
-    SETTLED = "SETTLED"  # the wallet share is debited
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"  # the wallet share could not be debited; the online part is to be refunded
-    NO_WALLET = "NO_WALLET"
-    MISMATCH = "MISMATCH"  # amounts or currencies do not add up: nothing debited, alarmed
-    UNKNOWN = "UNKNOWN"  # a status the settlement table does not cover: nothing debited, counted
-    STALE = "STALE"  # followed until the deadline while still pending: nothing debited, alarmed
-    ABANDONED = "ABANDONED"  # no payment attempt before the order could no longer be paid: counted, no alarm
-    REFUNDED = "REFUNDED"  # the online part was refunded in full before settlement: nothing debited
-    REVIEW = "REVIEW"  # refunded in part before settlement: nothing debited, alarmed for a person
-
-
-FINAL_STATUSES = frozenset({OrderStatus.SETTLED, OrderStatus.CANCELLED, OrderStatus.REFUNDED})
-
-#: Record attributes a caller may set with a status (amounts in minor units).
-_FIELDS = (
-    "customer_id",
-    "currency",
-    "amount_minor",
-    "online_minor",
-    "wallet_minor",
-    "wallet_txn_id",
-    "online_txn_id",
-    "cod",
-    "juspay_status",
-    "reason",
-    "last_event_id",
-    "refunded_minor",
-)
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    """An order's settlement record."""
-
-    order_id: str
-    status: OrderStatus
-    created_at: str
-    updated_at: str
-    version: int
-    customer_id: str | None = None
-    currency: str | None = None
-    amount_minor: int | None = None
-    online_minor: int | None = None
-    wallet_minor: int | None = None
-    wallet_txn_id: str | None = None
-    online_txn_id: str | None = None
-    cod: bool = False
-    juspay_status: str | None = None
-    reason: str | None = None
-    last_event_id: str | None = None
-    #: What Juspay had refunded (SUCCESS) of the online transaction when REFUNDED or REVIEW was recorded.
-    refunded_minor: int | None = None
-    settled_at: str | None = None
-    cancelled_at: str | None = None
-    published_status: str | None = None
-    publish_claimed_at: str | None = None
-    #: What was signed for the SDK (``dal/signed_orders.py``), when the order was signed here.
-    signed_customer_id: str | None = None
-    signed_currency: str | None = None
-    signed_amount_minor: int | None = None
-    signed_wallet_offered_minor: int | None = None
-    #: An amount sent to Juspay's Update Order whose outcome is not known yet (``logic/update_order.py``).
-    signed_amount_pending_minor: int | None = None
-
-    @property
-    def routing_customer_id(self) -> str | None:
-        """The order's customer as far as this system knows (Juspay's ``x-routing-id``); None: a guest."""
-        return self.customer_id or self.signed_customer_id
-
-    @property
-    def is_final(self) -> bool:
-        """True once SETTLED, CANCELLED or REFUNDED."""
-        return self.status in FINAL_STATUSES
-
-    @property
-    def events_published(self) -> bool:
-        """True when the current status's events are on the bus."""
-        return self.published_status == self.status.value
-
-
-@dataclass(frozen=True)
-class Transition:
-    """Result of a status write: ``changed`` is False when the record was final or had that status."""
-
-    changed: bool
-    record: OrderRecord | None
 
 
 class OrdersRepository:
@@ -135,7 +51,21 @@ class OrdersRepository:
             TableName=self.table_name, Key=to_item({"order_id": order_id}), ConsistentRead=True
         )
         item = response.get("Item")
-        return _record(from_item(item)) if item else None
+        return record_from_item(from_item(item)) if item else None
+
+    def read_for_settlement(
+        self, order_id: str, *, customer_id: str, ledger_table: str, pending_table: str | None = None
+    ) -> SettlementRead:
+        """The order's record, ``customer_id``'s wallet and the pending-order item (with ``pending_table``)
+        in one call (``dal/settlement_reads.py``)."""
+        return read_for_settlement(
+            self._client,
+            orders_table=self.table_name,
+            ledger_table=ledger_table,
+            pending_table=pending_table,
+            order_id=order_id,
+            customer_id=customer_id,
+        )
 
     def note_received(
         self, order_id: str, *, event_id: str | None, customer_id: str | None, now: datetime
@@ -192,13 +122,61 @@ class OrdersRepository:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             return Transition(False, self.get(order_id))
-        return Transition(True, _record(from_item(response["Attributes"])))
+        return Transition(True, record_from_item(from_item(response["Attributes"])))
 
-    def settled_update(self, order_id: str, *, now: datetime, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """The ``TransactItems`` entry that marks the order SETTLED inside the wallet debit's transaction."""
-        update = self._status_update(order_id, OrderStatus.SETTLED, now=now, has_events=True, fields=fields)
+    def settled_update(
+        self, order_id: str, *, now: datetime, fields: Mapping[str, Any], published_by: str | None = None
+    ) -> dict[str, Any]:
+        """The ``TransactItems`` entry that marks the order SETTLED inside the wallet debit's transaction.
+
+        ``published_by``: the delivery (bus event) that settles and publishes at once; the events are marked
+        published by it in the same write. Without it the write claims the publication (``record``).
+        """
+        update = self._status_update(
+            order_id, OrderStatus.SETTLED, now=now, has_events=published_by is None, fields=fields
+        )
         update["UpdateExpression"] += ", settled_at = :now"
+        if published_by is not None:
+            update["UpdateExpression"] += (
+                # (``published_status = :status`` is set already: the write claims nothing.)
+                ", published_by = :published_by REMOVE publish_claimed_at"
+            )
+            update["ExpressionAttributeValues"] |= to_item({":published_by": published_by})
+        # The record comes back when the order closed meanwhile: no read to tell why.
+        update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": update}
+
+    @staticmethod
+    def settled_record(
+        order_id: str, *, now: datetime, fields: Mapping[str, Any], published_by: str | None = None
+    ) -> OrderRecord:
+        """The record as ``settled_update`` leaves it, as far as that write sets it (attributes it does not
+        touch, such as ``created_at``, ``version`` and the signed terms, are left empty): what the order's
+        events are built from, without reading the record back."""
+        values = {name: value for name, value in fields.items() if value is not None}
+        return OrderRecord(
+            order_id=order_id,
+            status=OrderStatus.SETTLED,
+            created_at="",
+            updated_at=now.isoformat(),
+            version=0,
+            settled_at=now.isoformat(),
+            published_status=OrderStatus.SETTLED.value if published_by is not None else None,
+            publish_claimed_at=None if published_by is not None else now.isoformat(),
+            published_by=published_by,
+            **values,
+        )
+
+    def unmark_published(self, order_id: str, status: OrderStatus, *, published_by: str) -> None:
+        """Takes back a mark ``settled_update(published_by=...)`` wrote when the publish failed: the next
+        delivery, whichever it is, publishes under a claim (as ``record``'s statuses do), and the failed
+        delivery's own retry is no longer the one that republishes."""
+        self._conditional_update(
+            order_id,
+            "REMOVE published_status, published_by",
+            "#status = :status AND published_by = :published_by AND published_status = :status",
+            {":status": status.value, ":published_by": published_by},
+        )
 
     def claim_publication(
         self, order_id: str, status: OrderStatus, *, now: datetime, stale_after: timedelta
@@ -270,7 +248,7 @@ class OrdersRepository:
         has_events: bool,
         fields: Mapping[str, Any],
     ) -> dict[str, Any]:
-        unknown = set(fields) - set(_FIELDS)
+        unknown = set(fields) - set(ORDER_FIELDS)
         if unknown:
             raise ValueError(f"not order record fields: {sorted(unknown)}")
         values: dict[str, Any] = {
@@ -309,42 +287,3 @@ class OrdersRepository:
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": to_item(values),
         }
-
-
-def _record(item: Mapping[str, Any]) -> OrderRecord:
-    def text(name: str) -> str | None:
-        value = item.get(name)
-        return str(value) if value is not None else None
-
-    def number(name: str) -> int | None:
-        value = item.get(name)
-        return int(value) if value is not None else None
-
-    return OrderRecord(
-        order_id=str(item["order_id"]),
-        status=OrderStatus(str(item.get("status", OrderStatus.RECEIVED.value))),
-        created_at=str(item.get("created_at", "")),
-        updated_at=str(item.get("updated_at", "")),
-        version=int(item.get("version", 0)),
-        customer_id=text("customer_id"),
-        currency=text("currency"),
-        amount_minor=number("amount_minor"),
-        online_minor=number("online_minor"),
-        wallet_minor=number("wallet_minor"),
-        wallet_txn_id=text("wallet_txn_id"),
-        online_txn_id=text("online_txn_id"),
-        cod=bool(item.get("cod", False)),
-        juspay_status=text("juspay_status"),
-        reason=text("reason"),
-        last_event_id=text("last_event_id"),
-        refunded_minor=number("refunded_minor"),
-        settled_at=text("settled_at"),
-        cancelled_at=text("cancelled_at"),
-        published_status=text("published_status"),
-        publish_claimed_at=text("publish_claimed_at"),
-        signed_customer_id=text("signed_customer_id"),
-        signed_currency=text("signed_currency"),
-        signed_amount_minor=number("signed_amount_minor"),
-        signed_wallet_offered_minor=number("signed_wallet_offered_minor"),
-        signed_amount_pending_minor=number("signed_amount_pending_minor"),
-    )

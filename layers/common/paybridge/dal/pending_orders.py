@@ -207,26 +207,15 @@ class PendingOrdersRepository:
     ) -> dict[str, Any] | None:
         """Marks the order RESOLVED by a webhook; returns the item as it was before (``{}`` if there was
         none, so no execution exists yet), or None if it was already RESOLVED."""
-        keep = retention if retention is not None else self._retention
+        expression, values = self._webhook_resolution(status, now, retention)
         try:
             response = self._client.update_item(
                 TableName=self.table_name,
                 Key=to_item({"order_id": order_id}),
-                UpdateExpression=(
-                    "SET #status = :resolved, resolved_by = :webhook, resolved_status = :status, "
-                    "resolved_at = :now, expires_at = :expires REMOVE task_token"
-                ),
+                UpdateExpression=expression,
                 ConditionExpression="attribute_not_exists(order_id) OR #status <> :resolved",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":resolved": STATUS_RESOLVED,
-                        ":webhook": RESOLVED_BY_WEBHOOK,
-                        ":status": status,
-                        ":now": now.isoformat(),
-                        ":expires": _epoch(now + keep),
-                    }
-                ),
+                ExpressionAttributeValues=to_item(values),
                 ReturnValues="ALL_OLD",
             )
         except Exception as exc:
@@ -234,6 +223,38 @@ class PendingOrdersRepository:
                 return None
             raise
         return from_item(response.get("Attributes", {}))
+
+    def resolution_update(self, order_id: str, status: str, *, now: datetime) -> dict[str, Any]:
+        """The ``TransactItems`` entry doing what ``resolve_by_webhook`` does for an order never followed
+        (settlement's debit carries it): it fails when an item appeared since the caller read none."""
+        expression, values = self._webhook_resolution(status, now, None)
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item({"order_id": order_id}),
+                "UpdateExpression": expression,
+                "ConditionExpression": "attribute_not_exists(order_id)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
+
+    def _webhook_resolution(
+        self, status: str, now: datetime, retention: timedelta | None
+    ) -> tuple[str, dict[str, Any]]:
+        keep = retention if retention is not None else self._retention
+        expression = (
+            "SET #status = :resolved, resolved_by = :webhook, resolved_status = :status, "
+            "resolved_at = :now, expires_at = :expires REMOVE task_token"
+        )
+        values = {
+            ":resolved": STATUS_RESOLVED,
+            ":webhook": RESOLVED_BY_WEBHOOK,
+            ":status": status,
+            ":now": now.isoformat(),
+            ":expires": _epoch(now + keep),
+        }
+        return expression, values
 
     def mark_stale(self, order_id: str, *, follow: int, status: str, polls: int, now: datetime) -> bool:
         """Marks the follow STALE (deadline passed, still pending). False when it was RESOLVED meanwhile."""

@@ -39,19 +39,17 @@ from paybridge.dal.ledger_table import (
     CreditStatus,
     DebitResult,
     DebitStatus,
-    LedgerTable,
     ReversalResult,
     ReversalStatus,
     TransactionCancelledError,
-    debit_marker_key,
     entry_from_item,
     entry_item,
     reversal_marker_key,
-    wallet_from_item,
     wallet_pk,
 )
+from paybridge.dal.wallet_debits import WalletDebits
 from paybridge.errors import ConflictError, UnprocessableError, WalletConflictError
-from paybridge.models.wallet import EntryType, LedgerEntry, Wallet, WalletStatus
+from paybridge.models.wallet import EntryType, LedgerEntry, WalletStatus
 
 __all__ = [
     "CreditResult",
@@ -64,15 +62,10 @@ __all__ = [
 ]
 
 
-class WalletRepository(LedgerTable):
+class WalletRepository(WalletDebits):
     """Reads and moves money in the ledger table. Conflicts are retried ``max_attempts`` times."""
 
     # --- reads -------------------------------------------------------------------------------------------
-    def get_wallet(self, customer_id: str) -> Wallet | None:
-        """The wallet (strongly consistent read), or None."""
-        item = self.get({"pk": wallet_pk(customer_id), "sk": WALLET_SK})
-        return wallet_from_item(item) if item else None
-
     def list_entries(self, customer_id: str, *, limit: int = 100) -> list[LedgerEntry]:
         """The newest ``limit`` ledger entries, newest first."""
         response = self._client.query(
@@ -101,10 +94,6 @@ class WalletRepository(LedgerTable):
                 return entries
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def debit_marker(self, wallet_txn_id: str) -> dict[str, Any] | None:
-        """The record of a wallet transaction's debit (customer_id, order_id, amount_minor, seq), or None."""
-        return self.get(debit_marker_key(wallet_txn_id))
-
     # --- operator actions --------------------------------------------------------------------------------
     def set_status(self, customer_id: str, status: WalletStatus, *, now: datetime) -> None:
         """Freezes or unfreezes a wallet (operators; no money moves). Fails if the wallet is missing."""
@@ -118,85 +107,6 @@ class WalletRepository(LedgerTable):
         )
 
     # --- money movements ---------------------------------------------------------------------------------
-    def debit(
-        self,
-        *,
-        customer_id: str,
-        order_id: str,
-        txn_id: str,
-        amount_minor: int,
-        currency: str,
-        now: datetime,
-        order_update: Mapping[str, Any] | None = None,
-    ) -> DebitResult:
-        """Debits a settled order's wallet share exactly once per wallet transaction ``txn_id``.
-
-        ``order_update`` (a ``TransactItems`` entry, see ``OrdersRepository.settled_update``) commits in the
-        same transaction, so the order is SETTLED if and only if the money moved. Never drives the balance
-        below zero. Raises ``WalletConflictError`` when concurrent writers win every attempt.
-        """
-        if amount_minor <= 0:
-            raise ValueError("debit amount must be positive")
-        for attempt in range(self.max_attempts):
-            wallet = self.get_wallet(customer_id)
-            if wallet is not None and wallet.currency != currency:
-                marker = self.debit_marker(txn_id)
-                if marker is not None:
-                    return DebitResult(DebitStatus.ALREADY_DONE, wallet, self.entry_at(marker))
-                return DebitResult(DebitStatus.CURRENCY_MISMATCH, wallet)
-            expected = wallet.entry_count if wallet is not None else 0
-            seq = expected + 1
-            balance_after = (wallet.balance_minor if wallet is not None else 0) - amount_minor
-            entry = LedgerEntry(
-                customer_id,
-                seq,
-                EntryType.DEBIT,
-                amount_minor,
-                balance_after,
-                currency,
-                txn_id,
-                order_id,
-                now.isoformat(),
-            )
-            marker = {**debit_marker_key(txn_id), "customer_id": customer_id, "order_id": order_id}
-            marker |= {
-                "amount_minor": amount_minor,
-                "currency": currency,
-                "seq": seq,
-                "created_at": now.isoformat(),
-            }
-            items = [
-                self.wallet_update(customer_id, -amount_minor, expected, now, require_active=True),
-                self.put_new(entry_item(entry)),
-                self.put_new(marker),
-            ]
-            if order_update is not None:
-                items.append(dict(order_update))
-            try:
-                self.transact(items)
-            except TransactionCancelledError as cancelled:
-                # The marker is read again rather than trusted from the reasons alone: a replay must never be
-                # reported as "no funds" because its own earlier debit lowered the balance.
-                existing = self.debit_marker(txn_id)
-                if existing is not None or (order_update is not None and cancelled.failed(3)):
-                    # A replay or a concurrent duplicate won, or the order was closed meanwhile.
-                    return DebitResult(
-                        DebitStatus.ALREADY_DONE, wallet, self.entry_at(existing) if existing else None
-                    )
-                if cancelled.failed(0):
-                    current = cancelled.item(0)
-                    if current is None:
-                        return DebitResult(DebitStatus.WALLET_MISSING)
-                    found = wallet_from_item(current)
-                    if found.status is not WalletStatus.ACTIVE:
-                        return DebitResult(DebitStatus.WALLET_FROZEN, found)
-                    if found.balance_minor < amount_minor:
-                        return DebitResult(DebitStatus.INSUFFICIENT_FUNDS, found)
-                self.backoff(attempt)  # lost a race on entry_count (or a TransactionConflict): re-read
-                continue
-            return DebitResult(DebitStatus.DEBITED, self.get_wallet(customer_id), entry)
-        raise WalletConflictError("the wallet kept changing; retry", details={"customer_id": customer_id})
-
     def credit(
         self, *, customer_id: str, amount_minor: int, currency: str, idempotency_key: str, now: datetime
     ) -> CreditResult:

@@ -1,6 +1,11 @@
 """Settlement's domain events (source ``paybridge``): built from the order record alone and published under
 a claim stored with the record (see ``paybridge.dal.orders``), so there is one publication per status change
 and a crash between the change and the publication is repaired by the next delivery.
+
+A settlement debit is the exception that keeps the first webhook's path to one transaction: its write marks
+the events published by its delivery (the bus event id) and the same invocation publishes them with no write
+after (``publish_settled``); a crash in between is repaired by a redelivery of that same event (Lambda's
+retries, then the dead-letter queue and its redrive), which publishes again (``publish_for_delivery``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ __all__ = [
     "ensure_published",
     "events_for",
     "events_of",
+    "publish_for_delivery",
+    "publish_settled",
 ]
 
 EVENT_ORDER_SETTLED = "OrderSettled"
@@ -144,3 +151,39 @@ def ensure_published(record: OrderRecord, deps: _PublishingDependencies, *, own_
         deps.orders.release_claim(record.order_id, record.status)
         raise
     deps.orders.mark_published(record.order_id, record.status, now=deps.clock())
+
+
+def publish_settled(record: OrderRecord, deps: _PublishingDependencies) -> None:
+    """Publishes the events of a status this invocation has just written (``record`` as written).
+
+    Written with ``published_by`` (a settlement debit naming its delivery): the write marked them published
+    already, so they go out now with no write after; if the publish fails the mark is taken back, so the
+    next delivery publishes under a claim. Without it: the write's own claim (``ensure_published``).
+    """
+    if record.published_by is None:
+        ensure_published(record, deps, own_claim=True)
+        return
+    try:
+        _publish_all(record, deps)
+    except Exception:
+        deps.orders.unmark_published(record.order_id, record.status, published_by=record.published_by)
+        raise
+
+
+def publish_for_delivery(record: OrderRecord, deps: _PublishingDependencies, delivery_id: str | None) -> None:
+    """A delivery finds ``record`` closed: publishes what it owes (usually nothing).
+
+    The delivery that settled the order (``published_by``) is delivered again only when its first invocation
+    failed (Lambda's retry, a dead-letter redrive) or when EventBridge repeats an event: its publish may never
+    have happened, so it publishes again (identical events, at least once). Any other delivery publishes only
+    what no one has (``ensure_published``).
+    """
+    if delivery_id is not None and record.published_by == delivery_id and record.events_published:
+        _publish_all(record, deps)
+        return
+    ensure_published(record, deps)
+
+
+def _publish_all(record: OrderRecord, deps: _PublishingDependencies) -> None:
+    for detail_type, detail in events_for(record):
+        deps.publisher.publish(SOURCE_PAYBRIDGE, detail_type, detail)
