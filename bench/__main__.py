@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--pairs", type=int, default=3, help="cold start: (floor, function) pairs each")
-    parser.add_argument("--ingest-calls", type=int, default=500)
+    parser.add_argument("--ingest-calls", type=int, default=10_000, help="ingest, in-memory clients")
+    parser.add_argument("--ingest-moto-calls", type=int, default=500, help="ingest against moto")
     parser.add_argument("--signing-calls", type=int, default=10_000)
     parser.add_argument("--settlement-calls", type=int, default=200)
     parser.add_argument("--movements", type=int, default=1000, help="ledger: wallet movements (patched)")
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.functions.split(",")) if args.functions else None
     if args.small:
         args.pairs, args.ingest_calls, args.signing_calls, args.settlement_calls = 1, 30, 30, 30
+        args.ingest_moto_calls = 30
         args.movements = 40
         args.rate_webhooks, args.webhooks, args.credits = 8, 80, 10
         only = {"IngestWebhookFunction"}
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     held.append(
         warm.report(
             [
-                warm.ingest(args.ingest_calls),
+                *warm.ingest(args.ingest_calls, args.ingest_moto_calls),
                 warm.signing(args.signing_calls),
                 warm.settlement(args.settlement_calls),
             ]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from paybridge_local.template import load_template
+from paybridge_local.template import function_environment, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.5
@@ -112,6 +112,89 @@ def measure(pairs: int = 5, only: set[str] | None = None) -> list[ColdStart]:
                 )
             )
     return results
+
+
+#: The child of ``breakdown``: CPU seconds of boto3 plus one client, then of each import step (``argv``).
+_STEPS_CHILD = """
+import importlib, sys, time
+start = time.process_time()
+import boto3
+boto3.client("dynamodb")
+times = [time.process_time() - start]
+for module in sys.argv[1:]:
+    start = time.process_time()
+    importlib.import_module(module)
+    times.append(time.process_time() - start)
+print(" ".join(map(str, times)))
+"""
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where one function's cold start goes beyond the floor: CPU seconds of the floor and of each step."""
+
+    function: str
+    floor_seconds: float
+    steps: tuple[tuple[str, float], ...]
+
+
+def _steps(logical_id: str, module: str, template: dict[str, object]) -> list[tuple[str, str]]:
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    events = resources[logical_id]["Properties"].get("Events", {})
+    steps = [
+        ("Powertools Logger/Metrics/Tracer, X-Ray SDK", "paybridge.observability"),
+        ("pydantic and the first models (settings)", "paybridge.config"),
+    ]
+    if any(event.get("Type") == "Api" for event in events.values()):
+        steps.append(("Powertools event handler, OpenAPI validation", "paybridge.api"))
+    if "JUSPAY_BASE_URL" in function_environment(template, logical_id):
+        steps.append(("requests, Powertools parameters (Juspay client)", "paybridge.juspay.factory"))
+    steps.append(("the function's own modules and handler", module))
+    return steps
+
+
+def breakdown(functions: list[str], runs: int = 5) -> list[Breakdown]:
+    """CPU time of each import step of each function after boto3 plus one client, min over ``runs`` fresh
+    interpreters (CPU time and the minimum, so load on a shared machine moves it little). Each step is what
+    its module adds to the steps before it: the libraries first, then what only this function imports."""
+    template = load_template()
+    modules = dict(handler_modules(template))
+    results = []
+    with tempfile.TemporaryDirectory() as task_root:
+        env = _environment(task_root)
+        for function in functions:
+            steps = _steps(function, modules[function], template)
+            samples = []
+            for _ in range(runs):
+                out = subprocess.run(  # noqa: S603 - our own interpreter and our own script
+                    [sys.executable, "-c", _STEPS_CHILD, *(m for _, m in steps)],
+                    env=env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                samples.append([float(x) for x in out.stdout.split()])
+            best = [min(column) for column in zip(*samples, strict=True)]
+            results.append(
+                Breakdown(
+                    function,
+                    best[0],
+                    tuple((label, t) for (label, _), t in zip(steps, best[1:], strict=True)),
+                )
+            )
+    return results
+
+
+def report_breakdown(results: list[Breakdown]) -> None:
+    """Prints each step as CPU milliseconds and as a share of the floor's CPU time."""
+    for r in results:
+        print(f"{r.function}: floor (boto3 + one client) {r.floor_seconds * 1e3:.0f} ms CPU")
+        for label, seconds in r.steps:
+            print(f"  {label:50} {seconds * 1e3:6.0f} ms  {seconds / r.floor_seconds:5.2f}x")
+        total = sum(seconds for _, seconds in r.steps)
+        print(f"  {'all (function / floor - 1)':50} {total * 1e3:6.0f} ms  {total / r.floor_seconds:5.2f}x")
 
 
 def layer_size() -> tuple[str, int] | None:

@@ -3,8 +3,9 @@
 run on the same inputs.
 
 * ingest (``POST /webhooks/juspay``): the split-payment sample, a new event id per call; floor: parsing that
-  body and comparing the Basic credentials. Bus rules keep only their queue targets, so settlement does not
-  run behind the measured calls.
+  body and comparing the Basic credentials. Measured twice: the handler with in-memory DynamoDB and
+  EventBridge clients (the target's figure: the code's own work), and against moto (for information). Bus
+  rules keep only their queue targets, so settlement does not run behind the measured calls.
 * signing (``POST /sdk/initiate``, ``SdkSigner=pem``): floor: one raw RSA-2048 PKCS#1 v1.5 SHA-256 sign with
   ``cryptography``.
 * settlement (the bus event of a split order's first webhook, one new order per call): floor: the remote work
@@ -14,10 +15,13 @@ run on the same inputs.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hmac
 import json
+import sys
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -40,7 +44,7 @@ from bench.harness import (
 )
 
 #: target p50 ratio per case (None: reported, no target)
-TARGETS: dict[str, float | None] = {"ingest": 5.0, "signing": 1.3, "settlement": None}
+TARGETS: dict[str, float | None] = {"ingest": 5.0, "ingest-moto": None, "signing": 1.3, "settlement": None}
 
 
 @dataclass(frozen=True)
@@ -72,31 +76,90 @@ def _warm(case: str, times: list[tuple[float, float]], floors: list[float]) -> W
     )
 
 
-def ingest(calls: int) -> Warm:
-    """The webhook handler against parsing the body and comparing credentials."""
+def ingest(calls: int, moto_calls: int) -> list[Warm]:
+    """The webhook handler against parsing the body and comparing credentials, twice: with its table and bus
+    clients replaced by in-memory fakes (``ingest``, the figure the target applies to: every line of the
+    handler's own work runs, the repository's and publisher's request building included; only the two
+    network calls answer from memory), and against moto in-process (``ingest-moto``, for information)."""
     document = json.loads((SAMPLES / SPLIT_WEBHOOK).read_text())
     with bench_stack() as (_, _, settings):
         auth = (
             "Basic "
             + base64.b64encode(f"{settings.webhook_username}:{settings.webhook_password}".encode()).decode()
         )
-        bodies = [json.dumps({**document, "id": f"evt_bench_{i}"}) for i in range(calls + 1)]
-        handler = handler_module("ingest_webhook")
-        answer = handler(api_event("/webhooks/juspay", bodies[-1], {"Authorization": auth}), Context())
-        assert answer["statusCode"] == 200, answer
         expected = base64.b64encode(f"{settings.webhook_username}:{settings.webhook_password}".encode())
 
         def floor(body: str) -> None:
             json.loads(body)
             hmac.compare_digest(base64.b64decode(auth.removeprefix("Basic ")), base64.b64decode(expected))
 
-        def call(body: str) -> None:
-            result = handler(api_event("/webhooks/juspay", body, {"Authorization": auth}), Context())
-            assert result["statusCode"] == 200, result
+        results = []
+        for case, count, fakes in (("ingest", calls, True), ("ingest-moto", moto_calls, False)):
+            bodies = [json.dumps({**document, "id": f"evt_{case}_{i}"}) for i in range(count + 1)]
+            handler = handler_module("ingest_webhook")
+            if fakes:
+                _fake_remote_clients(handler)
+            answer = handler(api_event("/webhooks/juspay", bodies[-1], {"Authorization": auth}), Context())
+            assert answer["statusCode"] == 200, answer
 
-        floors = timed([lambda b=b: floor(b) for b in bodies[:calls]])  # type: ignore[misc]
-        times = timed_own([lambda b=b: call(b) for b in bodies[:calls]])  # type: ignore[misc]
-    return _warm("ingest", times, floors)
+            def call(body: str, handler: Any = handler) -> None:
+                result = handler(api_event("/webhooks/juspay", body, {"Authorization": auth}), Context())
+                assert result["statusCode"] == 200, result
+                assert '"published"' in result["body"], result
+
+            floors = timed([lambda b=b: floor(b) for b in bodies[:count]])  # type: ignore[misc]
+            times = timed_own([lambda b=b: call(b) for b in bodies[:count]])  # type: ignore[misc]
+            results.append(_warm(case, times, floors))
+    return results
+
+
+class FakeDynamoDB:
+    """The webhook events table's two happy-path writes, in memory: the conditional PutItem of a new event
+    id succeeds (the bench sends a new id each call) and the published mark updates that item."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def put_item(self, **request: Any) -> dict[str, Any]:
+        key = request["Item"]["event_id"]["S"]
+        assert key not in self.items, "the bench sends a new event id each call"
+        self.items[key] = request["Item"]
+        return {}
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        assert request["Key"]["event_id"]["S"] in self.items
+        return {}
+
+
+class FakeEvents:
+    """PutEvents in memory: every entry accepted, with a new event id."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def put_events(self, **request: Any) -> dict[str, Any]:
+        self.entries.extend(request["Entries"])
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": f"bus-{len(self.entries)}"}]}
+
+
+def _fake_remote_clients(handler: Any) -> None:
+    """Gives the handler module's runtime (its repository and publisher, built as in Lambda) fake clients."""
+    from paybridge.bus import EventPublisher
+    from paybridge.dal.webhook_events import WebhookEventsRepository
+
+    module: Any = sys.modules[handler.__module__]
+    real = module._runtime()
+    runtime = dataclasses.replace(
+        real,
+        repository=WebhookEventsRepository(
+            FakeDynamoDB(),  # type: ignore[arg-type]
+            real.repository.table_name,
+            retention=timedelta(days=real.settings.webhook_retention_days),
+            dedup=timedelta(seconds=real.settings.webhook_dedup_seconds),
+        ),
+        publisher=EventPublisher(FakeEvents(), real.publisher.bus_name),  # type: ignore[arg-type]
+    )
+    module._runtime = lambda: runtime
 
 
 def signing(calls: int) -> Warm:
@@ -122,6 +185,34 @@ def signing(calls: int) -> Warm:
         floors = timed([lambda: key.sign(message, padding.PKCS1v15(), hashes.SHA256())] * calls)
         times = timed_own([lambda b=b: call(b) for b in bodies])  # type: ignore[misc]
     return _warm("signing", times, floors)
+
+
+def signing_frame(calls: int) -> tuple[float, float]:
+    """p50/p99 seconds of what a signing call pays around its own work: the handler's four decorators (the
+    ones every function has) and the same resolver, validation on, answering an empty route with no body."""
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from paybridge.api import new_resolver
+    from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+
+    app = new_resolver()
+
+    @app.post("/sdk/initiate")
+    def empty() -> dict[str, Any]:
+        return {}
+
+    @logger.inject_lambda_context(clear_state=True)
+    @log_correlation_ids
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    with bench_stack(SdkSigner="pem"):
+        answer = handler(api_event("/sdk/initiate", "", {}), Context())
+        assert answer["statusCode"] == 200, answer
+        times = timed([lambda: handler(api_event("/sdk/initiate", "", {}), Context())] * calls)
+    return percentiles(times)
 
 
 def settlement(calls: int) -> Warm:

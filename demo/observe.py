@@ -152,7 +152,7 @@ def order_facts(
             + (f" (Juspay {r['juspay_status']})" if r.get("juspay_status") else "")
             for r in refunds_answer.json()["refunds"]
         ]
-    answer = client.api("GET", f"/orders/{order_id}")
+    answer = client.api("GET", f"/orders/{order_id}?customer_id={customer_id}")
     if answer.status_code == 200:
         body = answer.json()
         facts.juspay_status = str((body.get("order") or {}).get("status"))

@@ -72,7 +72,7 @@ def gather(target: Target, order_id: str) -> list[Entry]:
     dynamodb = target.client("dynamodb")
     record = OrdersRepository(dynamodb, target.ref("OrdersTable")).get(order_id)
     webhooks = WebhookEventsRepository(
-        dynamodb, target.ref("WebhookEventsTable"), retention=timedelta(0)
+        dynamodb, target.ref("WebhookEventsTable"), retention=timedelta(0), dedup=timedelta(0)
     ).for_order(order_id)
     refunds = [
         asdict(r) for r in RefundsRepository(dynamodb, target.ref("RefundsTable")).list_for_order(order_id)

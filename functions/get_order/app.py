@@ -6,7 +6,7 @@ import functools
 from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
@@ -15,7 +15,7 @@ from paybridge.dal.orders import OrdersRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.get_order import get_order
 from paybridge.models.order_api import OrderStatusAnswer
-from paybridge.models.validation import ORDER_ID_PATTERN
+from paybridge.models.validation import CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
@@ -34,13 +34,20 @@ def _runtime() -> tuple[Settings, OrdersRepository]:
 @app.get(
     "/orders/<order_id>",
     summary="Juspay's verified order status with the wallet settlement state",
-    responses=error_responses(400, 404, 502, 503),
+    responses=error_responses(400, 404, 422, 502, 503),
 )
-def read_order(order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> OrderStatusAnswer:
-    """Juspay's verified order status with the wallet settlement state."""
+def read_order(
+    order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)],
+    customer_id: Annotated[str | None, Query(pattern=CUSTOMER_ID_PATTERN)] = None,
+) -> OrderStatusAnswer:
+    """Juspay's verified order status with the wallet settlement state.
+
+    ``customer_id`` names the order's customer when this system has no record of the order yet (Juspay
+    routes every call by it); a recorded customer wins.
+    """
     settings, orders = _runtime()
     return OrderStatusAnswer.model_validate(
-        get_order(order_id, juspay=juspay_client(settings), orders=orders)
+        get_order(order_id, juspay=juspay_client(settings), orders=orders, customer_id=customer_id)
     )
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver, request_body
@@ -18,7 +17,7 @@ from paybridge.auth import credentials_from_secret
 from paybridge.bus import EventPublisher
 from paybridge.config import Settings
 from paybridge.dal.webhook_events import WebhookEventsRepository
-from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
+from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook
 from paybridge.models.webhook import WebhookAnswer
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
@@ -26,7 +25,6 @@ from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 ENVIRONMENT = frozenset(
     {
         "EVENT_BUS_NAME",
-        "IDEMPOTENCY_TABLE",
         "SECRET_MAX_AGE_SECONDS",
         "WEBHOOK_DEDUP_SECONDS",
         "WEBHOOK_EVENTS_TABLE",
@@ -43,8 +41,6 @@ class _Runtime:
     settings: Settings
     repository: WebhookEventsRepository
     publisher: EventPublisher
-    persistence: DynamoDBPersistenceLayer
-    idempotency_config: IdempotencyConfig
 
 
 @functools.cache
@@ -56,11 +52,12 @@ def _runtime() -> _Runtime:
     return _Runtime(
         settings=settings,
         repository=WebhookEventsRepository(
-            dynamodb, settings.webhook_events_table, retention=timedelta(days=settings.webhook_retention_days)
+            dynamodb,
+            settings.webhook_events_table,
+            retention=timedelta(days=settings.webhook_retention_days),
+            dedup=timedelta(seconds=settings.webhook_dedup_seconds),
         ),
         publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-        persistence=DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb),
-        idempotency_config=make_idempotency_config(settings.webhook_dedup_seconds),
     )
 
 
@@ -79,10 +76,10 @@ def receive_webhook() -> WebhookAnswer:
         credentials=credentials_from_secret(secret),
         repository=runtime.repository,
         publisher=runtime.publisher,
-        persistence=runtime.persistence,
-        idempotency_config=runtime.idempotency_config,
         clock=lambda: datetime.now(UTC),
         sleep=time.sleep,
+        # Held until this invocation is certainly over: Lambda ends it by then, published or not.
+        lease=timedelta(milliseconds=app.lambda_context.get_remaining_time_in_millis()),
     )
     result = ingest_webhook(app.current_event.headers, request_body(app.current_event), deps)
     return WebhookAnswer(status=result.status, id=result.event_id)
@@ -94,5 +91,4 @@ def receive_webhook() -> WebhookAnswer:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway (REST, proxy) entry point."""
-    _runtime().idempotency_config.register_lambda_context(context)
     return app.resolve(event, context)

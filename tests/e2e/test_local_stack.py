@@ -35,7 +35,7 @@ def tap(local: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_outputs_name_every_resource_and_url(local: dict[str, Any]) -> None:
     outputs = local["outputs"]
-    for logical_id in ("EventBus", "WebhookEventsTable", "IdempotencyTable", "WebhookCredentialsSecret"):
+    for logical_id in ("EventBus", "WebhookEventsTable", "WebhookCredentialsSecret"):
         assert outputs["resources"][logical_id]["Ref"]
     assert outputs["functions"]["IngestWebhookFunction"]["arn"].startswith("arn:aws:lambda:ap-south-1:")
     assert {"aws", "api", "juspay", "webhook"} <= set(outputs["urls"])

@@ -234,6 +234,23 @@ def test_a_guest_order_is_routed_by_its_order_id(local: dict[str, Any]) -> None:
     assert status["headers"]["x-routing-id"] == order_id
 
 
+def test_an_order_not_yet_seen_here_is_routed_by_the_customer_the_caller_names(local: dict[str, Any]) -> None:
+    order_id, customer = new_ids("unk")
+    charged = copy.deepcopy(load_sample("order_status_charged_nb.json"))
+    charged.update({"order_id": order_id, "customer_id": customer, "refunds": []})
+    put_order(local, charged)  # no webhook, no signing: this system has no record of the order
+
+    status = call(local, "GET", f"/orders/{order_id}?customer_id={customer}")
+    malformed = call(local, "GET", f"/orders/{order_id}?customer_id=not%20an%20id")
+
+    assert status.status_code == 200, status.text
+    assert status.json()["settlement"] is None
+    [juspay_status] = juspay_requests(local, f"/orders/{order_id}")
+    assert juspay_status["routing_id"] == juspay_status["expected_routing_id"] == customer
+    assert malformed.status_code == 422, malformed.text  # a value breaking its rule, as everywhere
+    assert malformed.json()["details"]["field"] == "customer_id"
+
+
 def test_every_juspay_call_for_a_mandate_carries_its_customer_id(local: dict[str, Any]) -> None:
     mandate_id, customer = new_ids("mnd")
     mandate = {"status": "ACTIVE", "customer_id": customer, "max_amount": 500}

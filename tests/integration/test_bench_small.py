@@ -36,7 +36,7 @@ def test_small_bench_prints_every_figure() -> None:
         out
     )
     assert re.search(r"^layer: ", out, re.M), out
-    for case in ("ingest", "signing", "settlement"):
+    for case in ("ingest", "ingest-moto", "signing", "settlement"):
         assert re.search(rf"^{case}\s+30(\s+{NUMBER}){{8}}\s", out, re.M), out
     assert re.search(r"^juspay\.GET /orders/\{id\}\s+1$", out, re.M), out
     assert re.search(r"^dynamodb\.TransactWriteItems\s+1$", out, re.M), out

@@ -11,19 +11,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from paybridge.auth import BasicCredential
 from paybridge.bus import EventPublisher
 from paybridge.dal.webhook_events import WebhookEventsRepository
-from paybridge.errors import PublishError, WebhookInProgressError
-from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook, make_idempotency_config
-from paybridge_local.lambdas import LambdaContext
+from paybridge.errors import PublishError, UnpublishableEventError, WebhookInProgressError
+from paybridge.logic.ingest_webhook import IngestDependencies, ingest_webhook
 from paybridge_local.stack import LocalStack
 from tests.helpers import basic_auth, load_sample
 
 CREDENTIAL = BasicCredential("juspay", "secret-pass")
 HEADERS = {"Authorization": basic_auth("juspay", "secret-pass")}
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 class HeldPublisher:
@@ -36,35 +35,34 @@ class HeldPublisher:
         self.fail_first = False
         self.calls = 0
 
-    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
         self.calls += 1
         if self.calls == 1:
             self.entered.set()
             assert self.release.wait(10)
             if self.fail_first:
                 raise PublishError("bus unavailable")
-        return self.real.publish(source, detail_type, detail)
+        return self.real.publish_json(source, detail_type, detail_json)
 
 
 @pytest.fixture
 def deps(stack: LocalStack) -> IngestDependencies:
-    dynamodb = stack.session.client("dynamodb")
-    config = make_idempotency_config(3600)
-    config.register_lambda_context(
-        LambdaContext("ingest", "arn:aws:lambda:ap-south-1:123456789012:function:ingest", 512, "req", 30)
-    )
     return IngestDependencies(
         credentials=(CREDENTIAL,),
-        repository=WebhookEventsRepository(
-            dynamodb, stack.output("WebhookEventsTable"), retention=timedelta(days=1)
-        ),
-        publisher=HeldPublisher(EventPublisher(stack.session.client("events"), stack.output("EventBus"))),  # type: ignore[arg-type]
-        persistence=DynamoDBPersistenceLayer(
-            table_name=stack.output("IdempotencyTable"), boto3_client=dynamodb
-        ),
-        idempotency_config=config,
-        clock=lambda: datetime(2026, 11, 22, tzinfo=UTC),
+        repository=repository(stack),
+        publisher=HeldPublisher(EventPublisher(stack.session.client("events"), stack.output("EventBus"))),
+        clock=lambda: NOW,
         sleep=lambda _seconds: None,
+        lease=timedelta(seconds=30),
+    )
+
+
+def repository(stack: LocalStack) -> WebhookEventsRepository:
+    return WebhookEventsRepository(
+        stack.session.client("dynamodb"),
+        stack.output("WebhookEventsTable"),
+        retention=timedelta(days=1),
+        dedup=timedelta(hours=1),
     )
 
 
@@ -136,16 +134,19 @@ def test_waiting_duplicate_returns_duplicate_when_the_first_finishes_in_time(
 class UnmarkableRepository(WebhookEventsRepository):
     """Records fine, but cannot note the publish (e.g. throttled): the event is on the bus regardless."""
 
-    def mark_published(self, event_id: str, body_sha256: str, *, bus_event_id: str, now: datetime) -> None:
+    def mark_published(self, event_id: str, token: str, *, bus_event_id: str, now: datetime) -> bool:
         raise RuntimeError("throttled")
 
 
 def test_failing_to_mark_published_does_not_fail_a_published_event(
     deps: IngestDependencies, stack: LocalStack
 ) -> None:
-    repo = deps.repository
+    repo = repository(stack)
     deps.repository = UnmarkableRepository(
-        stack.session.client("dynamodb"), repo.table_name, retention=timedelta(days=1)
+        stack.session.client("dynamodb"),
+        repo.table_name,
+        retention=timedelta(days=1),
+        dedup=timedelta(hours=1),
     )
     deps.publisher.release.set()  # type: ignore[attr-defined]
     body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
@@ -156,5 +157,80 @@ def test_failing_to_mark_published_does_not_fail_a_published_event(
     [version] = repo.versions(result.event_id)
     assert version["status"] == "RECEIVED"
     assert version["deliveries"] == 1
-    assert repo.get(result.event_id, version["body_sha256"]) == version
+    assert repo.get(result.event_id) == version
     assert repo.get(result.event_id, "0" * 64) is None
+
+
+def test_a_delivery_that_died_mid_publish_is_taken_over_once_its_lease_has_run_out(
+    deps: IngestDependencies, stack: LocalStack
+) -> None:
+    """No answer, no release (the process died): the resend waits for the lease, then publishes."""
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    publisher.release.set()
+    dead = IngestDependencies(
+        credentials=deps.credentials,
+        repository=deps.repository,
+        publisher=DyingPublisher(),
+        clock=lambda: NOW,
+        sleep=lambda _seconds: None,
+        lease=timedelta(seconds=30),
+    )
+    with pytest.raises(SystemExit):
+        ingest_webhook(HEADERS, body, dead)
+
+    with pytest.raises(WebhookInProgressError):  # within the dead delivery's lease: it might still publish
+        ingest_webhook(HEADERS, body, deps)
+    deps.clock = lambda: NOW + timedelta(seconds=31)
+    resent = ingest_webhook(HEADERS, body, deps)
+    assert resent.status == "published"
+    assert publisher.calls == 1
+    assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
+    [version] = repository(stack).versions(resent.event_id)
+    assert (version["status"], version["bus_event_id"]) == ("PUBLISHED", resent.bus_event_id)
+    assert "lease_until" not in version
+
+
+class DyingPublisher:
+    """The process ends inside PutEvents: nothing after it runs (SystemExit is not an Exception)."""
+
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
+        raise SystemExit(1)
+
+
+class RefusingPublisher:
+    """EventBridge refuses the entry for what it is (not a passing failure)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
+        self.calls += 1
+        raise UnpublishableEventError("the event bus refuses this event")
+
+
+def test_an_entry_the_bus_refuses_is_kept_unpublishable_and_not_tried_again(
+    deps: IngestDependencies, stack: LocalStack
+) -> None:
+    refusing = RefusingPublisher()
+    deps.publisher = refusing
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+
+    assert ingest_webhook(HEADERS, body, deps).status == "unpublishable"
+    assert ingest_webhook(HEADERS, body, deps).status == "unpublishable"
+    assert refusing.calls == 1
+    [version] = repository(stack).versions(load_sample("webhook_order_succeeded.json")["id"])
+    assert version["status"] == "UNPUBLISHABLE"
+
+
+def test_an_id_older_than_the_dedup_window_is_published_as_new(deps: IngestDependencies) -> None:
+    publisher: HeldPublisher = deps.publisher  # type: ignore[assignment]
+    publisher.release.set()
+    body = json.dumps(load_sample("webhook_order_succeeded.json")).encode()
+    assert ingest_webhook(HEADERS, body, deps).status == "published"
+    deps.clock = lambda: NOW + timedelta(minutes=59)
+    assert ingest_webhook(HEADERS, body, deps).status == "duplicate"
+    deps.clock = lambda: NOW + timedelta(hours=1, seconds=1)  # the repository's dedup window is an hour
+
+    assert ingest_webhook(HEADERS, body, deps).status == "published"
+    assert publisher.calls == 2

@@ -229,9 +229,10 @@ def test_large_body_is_published_with_a_reference_to_its_content(
     assert ref["table"] == stack.output("WebhookEventsTable")
     item = stack.session.client("dynamodb").get_item(
         TableName=ref["table"],
-        Key={"event_id": {"S": ref["event_id"]}, "body_sha256": {"S": ref["body_sha256"]}},
+        Key={name: {"S": value} for name, value in ref["key"].items()},
     )["Item"]
     assert json.loads(item["body"]["S"]) == sample
+    assert item["sha256"]["S"] == ref["body_sha256"] == event["detail"]["body_sha256"]
 
 
 # ---- duplicates -----------------------------------------------------------------------------------------

@@ -169,3 +169,17 @@ def test_every_route_applies_the_same_amount_rule(raw: str, code: str) -> None:
         ),
     }
     assert set(codes.values()) == {code}, codes
+
+
+def test_request_depth_is_counted_in_levels_and_refused_past_the_limit() -> None:
+    from paybridge.jsonutil import MAX_REQUEST_DEPTH, RequestJSONError, _depth, loads_request
+
+    assert _depth(1) == 0
+    assert _depth({}) == _depth([]) == 1
+    assert _depth({"a": [1, {"b": []}], "c": {"d": 2}}) == 4
+    at_limit = "[" * MAX_REQUEST_DEPTH + "]" * MAX_REQUEST_DEPTH
+    assert loads_request(at_limit) is not None
+    with pytest.raises(RequestJSONError) as raised:
+        loads_request("[" * (MAX_REQUEST_DEPTH + 1) + "]" * (MAX_REQUEST_DEPTH + 1))
+    assert raised.value.code == "json_too_deep"
+    assert _depth(json.loads('{"a":' * 200 + "1" + "}" * 200)) == MAX_REQUEST_DEPTH + 1  # stops early

@@ -35,7 +35,6 @@ def test_settings_from_env() -> None:
         {
             "EVENT_BUS_NAME": "bus",
             "WEBHOOK_EVENTS_TABLE": "t",
-            "IDEMPOTENCY_TABLE": "i",
             "WEBHOOK_SECRET_NAME": "s",
             "WEBHOOK_RETENTION_DAYS": "30",
             "WEBHOOK_DEDUP_SECONDS": "",

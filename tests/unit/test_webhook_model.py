@@ -123,3 +123,46 @@ def test_model_can_be_built_directly() -> None:
     envelope = WebhookEnvelope(id="evt", event_name="ORDER_SUCCEEDED", content={"order": {"txn_list": []}})
     assert envelope.transaction_count == 0
     assert envelope.order == {"txn_list": []}
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
+def test_canonical_body_is_the_canonical_hash_and_the_contents_exact_json(sample: Path) -> None:
+    from paybridge import jsonutil
+    from paybridge.models.webhook import canonical_body
+
+    _, document = parse_webhook_body(sample.read_bytes())
+    sha256, content_json = canonical_body(document)
+
+    assert sha256 == canonical_sha256(document)
+    assert content_json == jsonutil.dumps(document.get("content") or {}, sort_keys=True)
+    assert jsonutil.loads(content_json) == (document.get("content") or {})
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
+def test_exact_json_is_byte_for_byte_the_exact_writer(sample: Path) -> None:
+    from paybridge import jsonutil
+    from paybridge.models.webhook import exact_json
+
+    _, document = parse_webhook_body(sample.read_bytes())
+    for sort_keys in (False, True):
+        assert exact_json(document, sort_keys=sort_keys) == jsonutil.dumps(document, sort_keys=sort_keys)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1.50, "b": "\\u00001.5", "c": [0.0000001, -2.10]}',  # a string that looks like a mark
+        '{"a": "\\"\\u0000", "b": 3.25}',  # a quote, then NUL, inside a string
+        '{"\\u00007": 1.5}',  # a key that looks like a mark
+        '{"a": "\\u00e9\\u2028", "b": [1, 2.0, {"c": null, "d": true}]}',
+    ],
+)
+def test_exact_json_keeps_strings_that_look_like_marks_and_exact_digits(text: str) -> None:
+    from paybridge import jsonutil
+    from paybridge.models.webhook import exact_json
+
+    document = jsonutil.loads_request(text)
+    for sort_keys in (False, True):
+        written = exact_json(document, sort_keys=sort_keys)
+        assert written == jsonutil.dumps(document, sort_keys=sort_keys)
+        assert jsonutil.loads(written) == document

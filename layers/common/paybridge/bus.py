@@ -48,7 +48,10 @@ class EventPublisher:
 
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
         """Publishes and returns EventBridge's event id. Raises ``PublishError`` if the event did not land."""
-        detail_json = jsonutil.dumps(detail)
+        return self.publish_json(source, detail_type, jsonutil.dumps(detail))
+
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str:
+        """``publish`` for a detail already written as JSON (``paybridge.jsonutil.dumps``: no floats)."""
         size = entry_size(source, detail_type, detail_json)
         if size > MAX_ENTRY_BYTES:
             raise PublishError(f"event of {size} bytes is over EventBridge's {MAX_ENTRY_BYTES} byte limit")

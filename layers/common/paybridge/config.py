@@ -71,7 +71,6 @@ class Settings(BaseModel):
 
     event_bus_name: str = ""
     webhook_events_table: str = ""
-    idempotency_table: str = ""
     webhook_secret_name: str = ""
     #: Wallets, their ledger entries and idempotency markers (single table, pk/sk).
     ledger_table: str = ""
@@ -149,7 +148,6 @@ class Settings(BaseModel):
         return cls(
             event_bus_name=e.get("EVENT_BUS_NAME", ""),
             webhook_events_table=e.get("WEBHOOK_EVENTS_TABLE", ""),
-            idempotency_table=e.get("IDEMPOTENCY_TABLE", ""),
             webhook_secret_name=e.get("WEBHOOK_SECRET_NAME", ""),
             ledger_table=e.get("LEDGER_TABLE", ""),
             orders_table=e.get("ORDERS_TABLE", ""),

@@ -87,12 +87,18 @@ def _exact_number(text: str) -> Decimal:
     return Decimal(text)
 
 
+#: Built once (``json.loads`` with hooks builds a new decoder per call).
+_REQUEST_DECODER = json.JSONDecoder(parse_float=_exact_number, parse_constant=_refuse_constant)
+
+
 def loads_request(text: str | bytes) -> Any:
     """Parses a request body strictly: numbers as ``Decimal`` (no exponent), no ``NaN``/``Infinity``, at most
     :data:`MAX_REQUEST_DEPTH` levels of nesting. Raises :class:`RequestJSONError` (a ``JSONDecodeError``)
     for anything else, so no input turns into a float, a ``RecursionError`` or a 500."""
     try:
-        document = json.loads(text, parse_float=_exact_number, parse_constant=_refuse_constant)
+        if not isinstance(text, str):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        document = _REQUEST_DECODER.decode(text)
     except RequestJSONError:
         raise
     except json.JSONDecodeError as exc:
@@ -107,15 +113,19 @@ def loads_request(text: str | bytes) -> Any:
 
 
 def _depth(document: Any) -> int:
-    # Iterative: a recursive walk would itself hit the recursion limit on hostile input.
+    # Level by level, iterative: a recursive walk would itself hit the recursion limit on hostile input.
+    # Every request pays for this walk, so it is kept cheap: one comprehension per container, and exact type
+    # tests (the parser makes plain dicts and lists only). Stops once past the limit.
     deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            deepest = max(deepest, level)
-            stack.extend((item, level + 1) for item in value.values())
-        elif isinstance(value, list):
-            deepest = max(deepest, level)
-            stack.extend((item, level + 1) for item in value)
+    level: list[Any] = [document] if type(document) in _CONTAINERS else []
+    while level and deepest <= MAX_REQUEST_DEPTH:
+        deepest += 1
+        below: list[Any] = []
+        for value in level:
+            items = value.values() if type(value) is dict else value
+            below += [item for item in items if type(item) in _CONTAINERS]
+        level = below
     return deepest
+
+
+_CONTAINERS = (dict, list)

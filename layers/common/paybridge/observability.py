@@ -93,8 +93,8 @@ def correlation_ids(event: Any) -> dict[str, str]:
 
 def _webhook_ids(body: Any) -> dict[str, Any]:
     # Only a webhook body has these; anything unparsable simply names nothing (the route answers it).
-    if not isinstance(body, str) or not body.lstrip().startswith("{"):
-        return {}
+    if not isinstance(body, str) or '"event_name"' not in body or not body.lstrip().startswith("{"):
+        return {}  # not a webhook: no other body is parsed twice just to find no ids in it
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # nesting too deep for the parser: the route answers 400

@@ -159,6 +159,9 @@ class PemSigner:
             raise ValueError("the signing key must be an RSA key")
         _require_rsa_public_key(key.public_key())
         self._private_key: rsa.RSAPrivateKey = key
+        # Built once: they hold no state, and the key is the only per-signer input.
+        self._padding = padding.PKCS1v15()
+        self._hash = hashes.SHA256()
 
     @classmethod
     def from_secret_string(cls, secret: str, merchant_key_id: str) -> PemSigner:
@@ -200,7 +203,7 @@ class PemSigner:
         """RSASSA-PKCS1-v1_5 / SHA-256 signature of ``message``."""
         if not message:
             raise ValueError("cannot sign an empty message")
-        return self._private_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        return self._private_key.sign(message, self._padding, self._hash)
 
     def public_key_pem(self) -> bytes:
         """The public half as PEM ``SubjectPublicKeyInfo``."""

@@ -12,14 +12,19 @@ from paybridge.models.money import format_major, to_minor
 from paybridge.models.validation import require_id
 
 
-def get_order(order_id: str, *, juspay: JuspayClient, orders: OrdersRepository) -> dict[str, Any]:
+def get_order(
+    order_id: str, *, juspay: JuspayClient, orders: OrdersRepository, customer_id: str | None = None
+) -> dict[str, Any]:
     """Asks Juspay (the truth for the payment) and reads our settlement record (the truth for the wallet).
 
-    The record is read first: it names the order's customer, Juspay's routing id for the call.
+    The record is read first: it names the order's customer, Juspay's routing id for the call. Before any
+    record exists (no webhook or signing seen yet) the caller's ``customer_id`` routes it; without either,
+    the order is routed as a guest's (by its order id).
     """
     order_id = require_id("order_id", order_id)
     record = orders.get(order_id)
-    order = juspay.get_order_status(order_id, customer_id=record.routing_customer_id if record else None)
+    known = record.routing_customer_id if record is not None else None
+    order = juspay.get_order_status(order_id, customer_id=known or customer_id)
     return {"order": order_view(order), "settlement": settlement_view(record) if record else None}
 
 

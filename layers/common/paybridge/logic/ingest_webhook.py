@@ -1,44 +1,38 @@
 """Ingest one Juspay webhook delivery: authenticate, validate, record, publish; only then succeed.
 
-Idempotency (Powertools, keyed by Juspay's event ``id``, validated by the body hash) gives the delivery
-semantics Juspay needs:
+De-duplication is the record itself: one conditional PutItem of the event item keyed by Juspay's event
+``id`` (``WebhookEventsRepository.claim``), holding the body, its hash and a lease. Then one PutEvents, then
+the item is marked published. What each delivery gets:
 
-* first delivery: record → publish → the idempotency record turns COMPLETED → 200;
-* a later duplicate: COMPLETED record found → 200, nothing published again;
-* a duplicate racing an in-flight first delivery: wait briefly for it; still in flight →
-  ``WebhookInProgressError`` (409, Juspay resends) — never a 200 before the event is durable;
-* a failed publish: the exception removes the idempotency record, the caller answers 503, and Juspay's
-  resend starts from scratch and publishes;
+* first delivery: record (lease) → publish → mark published → 200 ``published``;
+* a later duplicate (same body, event published): 200 ``duplicate``, nothing published again;
+* a duplicate racing an in-flight first delivery (same body, lease live): wait briefly; still in flight →
+  ``WebhookInProgressError`` (409, Juspay resends) — never a 200 before the event is on the bus;
+* a failed publish: the lease is given up and the caller answers 503; Juspay's resend takes the event over
+  and publishes. A delivery that died mid-publish (no answer at all) leaves its lease to run out (the
+  Lambda's remaining time), after which the resend takes over in the same way;
 * the same id with a different body: recorded beside the first, logged and counted, not published.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
-
-from aws_lambda_powertools.utilities.idempotency import (
-    BasePersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from paybridge.auth import BasicCredential, is_authorized
-from paybridge.bus import MAX_ENTRY_BYTES, SOURCE_JUSPAY, EventPublisher, entry_size
+from paybridge.bus import MAX_ENTRY_BYTES, SOURCE_JUSPAY, entry_size
 from paybridge.dal.webhook_events import (
-    STATUS_CONFLICT,
+    EVENT_KEY,
+    STATUS_PUBLISHED,
     STATUS_RECEIVED,
     STATUS_UNPUBLISHABLE,
     ReceivedWebhook,
+    StoredEvent,
 )
-from paybridge.dal.webhook_events import WebhookEventsRepository as Repository
 from paybridge.errors import (
     PayloadTooLargeError,
     UnauthorizedError,
@@ -48,7 +42,7 @@ from paybridge.errors import (
 from paybridge.jsonutil import dumps
 from paybridge.models.webhook import (
     WebhookEnvelope,
-    canonical_sha256,
+    canonical_body,
     parse_webhook_body,
     publishable_event_name,
 )
@@ -58,6 +52,30 @@ from paybridge.observability import MetricUnit, logger, metrics
 MAX_BODY_BYTES = 256 * 1024
 
 IngestStatus = Literal["published", "duplicate", "conflict_recorded", "unpublishable"]
+
+
+class Repository(Protocol):
+    """The webhook events table, as ingestion uses it (``paybridge.dal.webhook_events``)."""
+
+    table_name: str
+
+    def claim(
+        self, webhook: ReceivedWebhook, *, status: str, now: datetime, lease: timedelta, token: str
+    ) -> StoredEvent | None: ...
+
+    def mark_published(self, event_id: str, token: str, *, bus_event_id: str, now: datetime) -> bool: ...
+
+    def release(self, event_id: str, token: str) -> bool: ...
+
+    def mark_unpublishable(self, event_id: str, token: str) -> bool: ...
+
+    def record_conflict(self, webhook: ReceivedWebhook, *, now: datetime) -> int: ...
+
+
+class Publisher(Protocol):
+    """Puts one event on the bus (``paybridge.bus.EventPublisher``)."""
+
+    def publish_json(self, source: str, detail_type: str, detail_json: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -76,13 +94,15 @@ class IngestDependencies:
 
     credentials: tuple[BasicCredential, ...]
     repository: Repository
-    publisher: EventPublisher
-    persistence: BasePersistenceLayer
-    idempotency_config: IdempotencyConfig
+    publisher: Publisher
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
+    #: How long this delivery may hold the event while it publishes: until the caller is certainly done
+    #: with it (the Lambda's remaining time), so a lease that ran out means a delivery that died.
+    lease: timedelta
     #: How long, in total, a duplicate waits for an in-flight first delivery before asking for a resend.
     in_progress_waits: tuple[float, ...] = field(default=(0.2, 0.4, 0.8))
+    new_token: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
 
 
 def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependencies) -> IngestResult:
@@ -96,7 +116,7 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
             details={"limit_bytes": MAX_BODY_BYTES},
         )
     envelope, document = parse_webhook_body(body)
-    body_sha256 = canonical_sha256(document)
+    body_sha256, content_json = canonical_body(document)
     logger.append_keys(
         webhook_id=envelope.id, event_name=envelope.event_name.encode("unicode_escape").decode()
     )
@@ -108,80 +128,77 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
         order_id=envelope.order_id,
         customer_id=envelope.customer_id,
     )
+    publishable = publishable_event_name(envelope.event_name)
+    status = STATUS_RECEIVED if publishable else STATUS_UNPUBLISHABLE
 
-    if not publishable_event_name(envelope.event_name):
-        return _record_unpublishable(received, deps)
-
-    def record_and_publish(delivery: dict[str, str]) -> dict[str, Any]:
-        now = deps.clock()
-        deps.repository.record(received, status=STATUS_RECEIVED, now=now)
-        detail = build_detail(envelope, document, body_sha256, now, deps.repository.table_name)
-        bus_event_id = deps.publisher.publish(SOURCE_JUSPAY, envelope.event_name, detail)
-        try:
-            deps.repository.mark_published(envelope.id, body_sha256, bus_event_id=bus_event_id, now=now)
-        except Exception as exc:  # the event is on the bus already; the mark is bookkeeping only
-            logger.warning("could not mark webhook published", extra={"error_type": type(exc).__name__})
-        return {"status": "published", "bus_event_id": bus_event_id}
-
-    guarded = idempotent_function(
-        data_keyword_argument="delivery",
-        persistence_store=deps.persistence,
-        config=deps.idempotency_config,
-        key_prefix="ingest_webhook",
-    )(record_and_publish)
-    delivery = {"event_id": envelope.id, "body_sha256": body_sha256}
-
+    token = deps.new_token()
     waits = iter(deps.in_progress_waits)
-    while True:
-        try:
-            outcome = guarded(delivery=delivery)
-            break
-        except IdempotencyValidationError:
+    while (found := _claim(received, status, token, deps)) is not None:
+        if found.body_sha256 != body_sha256:
             return _record_conflict(received, deps)
-        except UnpublishableEventError:
-            return _record_unpublishable(received, deps)
-        except IdempotencyAlreadyInProgressError as exc:
-            wait = next(waits, None)
-            if wait is None:
-                metrics.add_metric(name="WebhookInFlightResendAsked", unit=MetricUnit.Count, value=1)
-                raise WebhookInProgressError(
-                    "this event is being processed by another delivery; resend later"
-                ) from exc
-            deps.sleep(wait)
+        if found.status == STATUS_PUBLISHED:
+            metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
+            logger.info("duplicate webhook; already published")
+            return IngestResult("duplicate", envelope.id, envelope.event_name, found.bus_event_id)
+        if found.status == STATUS_UNPUBLISHABLE:
+            return _unpublishable(received)
+        # Another delivery holds the event and may be publishing it right now.
+        wait = next(waits, None)
+        if wait is None:
+            metrics.add_metric(name="WebhookInFlightResendAsked", unit=MetricUnit.Count, value=1)
+            raise WebhookInProgressError("this event is being processed by another delivery; resend later")
+        deps.sleep(wait)
 
-    if outcome.get("replayed"):
-        metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
-        logger.info("duplicate webhook; already published")
-        return IngestResult("duplicate", envelope.id, envelope.event_name, outcome.get("bus_event_id"))
+    if not publishable:
+        return _unpublishable(received)
+    return _publish(envelope, content_json, received, token, deps)
+
+
+def _claim(
+    received: ReceivedWebhook, status: str, token: str, deps: IngestDependencies
+) -> StoredEvent | None:
+    return deps.repository.claim(received, status=status, now=deps.clock(), lease=deps.lease, token=token)
+
+
+def _publish(
+    envelope: WebhookEnvelope,
+    content_json: str,
+    received: ReceivedWebhook,
+    token: str,
+    deps: IngestDependencies,
+) -> IngestResult:
+    now = deps.clock()
+    detail = build_detail(envelope, content_json, received.body_sha256, now, deps.repository.table_name)
+    try:
+        bus_event_id = deps.publisher.publish_json(SOURCE_JUSPAY, envelope.event_name, detail)
+    except UnpublishableEventError:
+        deps.repository.mark_unpublishable(envelope.id, token)
+        return _unpublishable(received)
+    except Exception:
+        # Not on the bus: give the lease up so Juspay's resend publishes at once (if this fails too, the
+        # lease runs out by itself). The caller answers 503.
+        try:
+            deps.repository.release(envelope.id, token)
+        except Exception as exc:
+            logger.warning("could not give the lease up", extra={"error_type": type(exc).__name__})
+        raise
+    try:
+        marked = deps.repository.mark_published(envelope.id, token, bus_event_id=bus_event_id, now=now)
+    except Exception as exc:  # the event is on the bus already; a resend after the lease may publish again
+        logger.warning("could not mark webhook published", extra={"error_type": type(exc).__name__})
+    else:
+        if not marked:
+            logger.warning("webhook published after its lease was taken over")
     metrics.add_metric(name="WebhookPublished", unit=MetricUnit.Count, value=1)
     logger.info("webhook published")
-    return IngestResult("published", envelope.id, envelope.event_name, outcome.get("bus_event_id"))
-
-
-def make_idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
-    """Idempotency keyed by Juspay's event id; the body hash tells a duplicate from a conflicting body."""
-    return IdempotencyConfig(
-        event_key_jmespath="event_id",
-        payload_validation_jmespath="body_sha256",
-        expires_after_seconds=expires_after_seconds,
-        raise_on_no_idempotency_key=True,
-        response_hook=mark_replayed,
-    )
-
-
-def mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
-    """Powertools response hook: a stored response returned again means this delivery is a duplicate."""
-    return {**response, "replayed": True} if isinstance(response, dict) else response
+    return IngestResult("published", envelope.id, envelope.event_name, bus_event_id)
 
 
 def build_detail(
-    envelope: WebhookEnvelope,
-    document: dict[str, Any],
-    body_sha256: str,
-    received_at: datetime,
-    table_name: str,
-) -> dict[str, Any]:
-    """The bus event's detail: routing fields plus the content, or a reference to it when too large."""
+    envelope: WebhookEnvelope, content_json: str, body_sha256: str, received_at: datetime, table_name: str
+) -> str:
+    """The bus event's detail as JSON: routing fields plus the content (``content_json``, its canonical
+    JSON, written once for the body hash too), or a reference to the stored body when too large."""
     detail: dict[str, Any] = {
         "event_id": envelope.id,
         "event_name": envelope.event_name,
@@ -192,25 +209,30 @@ def build_detail(
         "transaction_count": envelope.transaction_count,
         "received_at": received_at.isoformat(),
         "body_sha256": body_sha256,
-        "content": document.get("content") or {},
     }
-    if entry_size(SOURCE_JUSPAY, envelope.event_name, dumps(detail)) > MAX_ENTRY_BYTES:
-        del detail["content"]
-        detail["content_ref"] = {"table": table_name, "event_id": envelope.id, "body_sha256": body_sha256}
-    return detail
+    routing = json.dumps(detail, separators=(",", ":"))  # text and integers only: the C encoder is exact
+    with_content = f'{routing[:-1]},"content":{content_json}}}'
+    if entry_size(SOURCE_JUSPAY, envelope.event_name, with_content) <= MAX_ENTRY_BYTES:
+        return with_content
+    detail["content_ref"] = {
+        "table": table_name,
+        "key": {"event_id": envelope.id, "body_sha256": EVENT_KEY},
+        "event_id": envelope.id,
+        "body_sha256": body_sha256,
+    }
+    return dumps(detail)
 
 
 def _record_conflict(received: ReceivedWebhook, deps: IngestDependencies) -> IngestResult:
-    deps.repository.record(received, status=STATUS_CONFLICT, now=deps.clock())
+    deps.repository.record_conflict(received, now=deps.clock())
     metrics.add_metric(name="WebhookBodyConflict", unit=MetricUnit.Count, value=1)
     logger.warning("webhook id seen before with a different body; recorded, not published")
     return IngestResult("conflict_recorded", received.event_id, received.event_name)
 
 
-def _record_unpublishable(received: ReceivedWebhook, deps: IngestDependencies) -> IngestResult:
+def _unpublishable(received: ReceivedWebhook) -> IngestResult:
     # Valid JSON the bus will never take as it stands: resending cannot help, so it is kept for a person
     # (alarm WebhookUnpublishableAlarm) and acknowledged, instead of a 5xx Juspay would resend for ever.
-    deps.repository.record(received, status=STATUS_UNPUBLISHABLE, now=deps.clock())
     metrics.add_metric(name="WebhookUnpublishable", unit=MetricUnit.Count, value=1)
     logger.error("webhook cannot be published; recorded for a person, not resent")
     return IngestResult("unpublishable", received.event_id, received.event_name)

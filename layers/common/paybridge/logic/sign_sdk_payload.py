@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
 
 from paybridge.models.money import format_major
 from paybridge.models.sdk import (
@@ -25,7 +25,11 @@ from paybridge.models.sdk import (
     merchant_container_list_json,
 )
 from paybridge.models.wallet import Wallet, WalletStatus
-from paybridge.signer import Signer
+
+if TYPE_CHECKING:
+    # Annotations only: the Session API function shares this module's order terms and never signs, so it
+    # does not import cryptography at cold start (the signing function imports the signer itself).
+    from paybridge.signer import Signer
 
 #: The SDK service the payloads address (Payment Page / HyperCheckout).
 SERVICE: Final = "in.juspay.hyperpay"
@@ -132,9 +136,9 @@ def _now_utc(clock: Clock) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _serialise(document: dict[str, str]) -> str:
-    # Compact and UTF-8 as is: the one serialisation whose bytes are both signed and sent.
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+#: Compact and UTF-8 as is: the one serialisation whose bytes are both signed and sent (one encoder, built
+#: once: ``json.dumps`` with options builds a new one per call).
+_serialise = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _sign(signer: Signer, text: str) -> str:

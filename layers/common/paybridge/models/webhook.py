@@ -7,6 +7,7 @@ through. Only what ingestion cannot work without (``id``, ``event_name``, an obj
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from decimal import Decimal
 from typing import Any, Literal
@@ -147,6 +148,46 @@ def canonical_sha256(document: Any) -> str:
     of one event are recognised as the same body)."""
     canonical = jsonutil.dumps(document, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def canonical_body(document: dict[str, Any]) -> tuple[str, str]:
+    """``(canonical_sha256(document), the canonical JSON of its content)`` for a document parsed by
+    ``parse_webhook_body``, from one serialisation: the content's text is the part of the canonical document
+    the bus event carries (``{}`` when absent)."""
+    parts = {key: exact_json(value, sort_keys=True) for key, value in document.items()}
+    canonical = "{" + ",".join(f"{_encode_key(key)}:{parts[key]}" for key in sorted(parts)) + "}"
+    content = parts.get("content", "{}") if document.get("content") else "{}"
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), content
+
+
+def exact_json(value: Any, *, sort_keys: bool = False) -> str:
+    """``jsonutil.dumps(value)``, byte for byte, written by the standard library's C encoder: each ``Decimal``
+    goes through it as a marked string (NUL, then its digits) that is then unquoted. Only for values parsed
+    from JSON with ``Decimal`` numbers (no floats, no non-finite numbers).
+
+    A string of the value's own could look like a marker only if it began with NUL: then the count of marks
+    differs from the count of numbers, and the exact writer is used instead."""
+    numbers = 0
+
+    def mark(number: Any) -> str:
+        nonlocal numbers
+        if not isinstance(number, Decimal):
+            raise TypeError(f"{type(number).__name__} is not JSON serialisable here")
+        numbers += 1
+        return "\0" + str(number)
+
+    text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), default=mark, allow_nan=False)
+    if not numbers:
+        return text
+    if text.count(_MARK) != numbers:
+        return jsonutil.dumps(value, sort_keys=sort_keys)
+    return _MARKED_NUMBER.sub(r"\1", text)
+
+
+#: How the C encoder writes a marked number's opening: a quote, then NUL escaped.
+_MARK = '"\\u0000'
+_MARKED_NUMBER = re.compile(r'"\\u0000([^"\\]*)"')
+_encode_key = json.encoder.encode_basestring_ascii
 
 
 class WebhookAnswer(BaseModel):

@@ -1,0 +1,166 @@
+"""paybridge.api's two shortcuts around Powertools' validation answer exactly as Powertools' own path does:
+a route that declares only a JSON body skips the header/query/cookie normalisation, and an answer the route
+built as its declared model is written to JSON once. Each case resolves the same event through the
+resolver and through one whose middlewares are Powertools' unchanged ones, and compares the whole answer."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import pytest
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+    OpenAPIResponseValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel, Field
+
+from paybridge import api, observability
+from paybridge.models.validation import ApiAnswer, ApiRequest
+
+
+class _Request(ApiRequest):
+    name: Annotated[str, Field(min_length=1, max_length=8)]
+    count: int = 1
+
+
+class _Answer(ApiAnswer):
+    text: str
+    count: int
+    note: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class _Wrapper(BaseModel):
+    answer: _Answer
+
+
+def _routes(app: APIGatewayRestResolver) -> APIGatewayRestResolver:
+    @app.post("/body")
+    def body(request: Annotated[_Request, Body()]) -> _Answer:
+        note = "é ✓ \u2028 😀" if request.name == "uni" else None
+        return _Answer(text=request.name + '"\\/', count=request.count, note=note)
+
+    @app.post("/dict")
+    def as_dict(request: Annotated[_Request, Body()]) -> _Answer:
+        return {"text": request.name, "count": request.count}  # type: ignore[return-value]
+
+    @app.post("/query")
+    def query(request: Annotated[_Request, Body()], tag: Annotated[str, Query()] = "t") -> _Answer:
+        return _Answer(text=tag, count=request.count)
+
+    @app.post("/none")
+    def no_body() -> _Answer:
+        return _Answer(text="none", count=0)
+
+    @app.post("/wrapped")
+    def wrapped(request: Annotated[_Request, Body()]) -> _Wrapper:
+        return _Wrapper(answer=_Answer(text=request.name, count=request.count))
+
+    return app
+
+
+def _powertools_only() -> APIGatewayRestResolver:
+    app = api.new_resolver()
+    # Powertools' request path, behind the same JSON-only body reading (415), which is not under test here.
+    request = api._JsonOnlyRequestValidation()
+    request.handler = functools.partial(OpenAPIRequestValidationMiddleware.handler, request)  # type: ignore[method-assign]
+    app._request_validation_middleware = request
+    app._response_validation_middleware = OpenAPIResponseValidationMiddleware(
+        validation_serializer=api._compact_json
+    )
+    return _routes(app)
+
+
+FAST = _routes(api.new_resolver())
+POWERTOOLS = _powertools_only()
+
+BODIES = [
+    '{"name": "ann"}',
+    '{"name": "uni", "count": 3}',
+    '{"name": ""}',
+    '{"name": "waytoolongname"}',
+    '{"count": 2}',
+    '{"name": "ann", "extra": 1}',
+    '{"name": 5}',
+    '{"name": "ann", "count": "x"}',
+    '{"name": "ann", "count": 1.5}',
+    '{"name": "ann", "count": 1e3}',
+    '[{"name": "ann"}]',
+    "[]",
+    "null",
+    '"text"',
+    "42",
+    "",
+    "{",
+    '{"name": NaN}',
+    '{"name": "ann"} trailing',
+    "[" * 40 + "]" * 40,
+]
+
+
+def _event(path: str, body: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json", "X-Other": "v"},
+        "multiValueHeaders": {"Content-Type": ["application/json"], "X-Other": ["v"]},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "requestContext": {"resourcePath": path, "httpMethod": "POST", "stage": "dev"},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def _cases() -> Iterator[tuple[str, str | None, dict[str, str] | None]]:
+    for body in BODIES:
+        for path in ("/body", "/dict", "/wrapped"):
+            yield path, body, None
+        yield "/query", body, {"tag": "q"}
+    yield "/body", None, None
+    yield "/none", None, None
+    yield "/none", '{"name": "ann"}', None
+
+
+@pytest.mark.parametrize(("path", "body", "query"), list(_cases()))
+def test_the_shortcuts_answer_as_powertools_does(
+    path: str, body: str | None, query: dict[str, str] | None
+) -> None:
+    fast = FAST.resolve(_event(path, body, query), None)  # type: ignore[arg-type]
+    slow = POWERTOOLS.resolve(_event(path, body, query), None)  # type: ignore[arg-type]
+    assert fast == slow
+
+
+def test_a_model_answer_is_written_once_and_as_ascii_json() -> None:
+    answer = FAST.resolve(_event("/body", '{"name": "uni", "count": 3}'), None)  # type: ignore[arg-type]
+    assert answer["statusCode"] == 200
+    assert answer["body"].isascii()
+    assert json.loads(answer["body"]) == {"text": 'uni"\\/', "count": 3, "note": "é ✓ \u2028 😀"}
+    unset = FAST.resolve(_event("/body", '{"name": "ann"}'), None)  # type: ignore[arg-type]
+    assert unset["body"] == '{"text":"ann\\"\\\\/","count":1}'  # compact; an unset optional left out
+
+
+def test_bad_bodies_are_still_refused_with_the_envelope() -> None:
+    for body, status in (('{"count": 2}', 400), ('{"name": ""}', 422), ("[]", 400), ("{", 400)):
+        answer = FAST.resolve(_event("/body", body), None)  # type: ignore[arg-type]
+        assert answer["statusCode"] == status, body
+        assert set(json.loads(answer["body"])) >= {"error", "message", "retryable"}
+
+
+def test_only_a_webhook_body_is_parsed_for_correlation_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    monkeypatch.setattr(
+        observability, "json", SimpleNamespace(loads=lambda text: parsed.append(text) or json.loads(text))
+    )
+    request = {"httpMethod": "POST", "body": '{"customer_id": "c1", "order_id": "o1"}'}
+    assert observability.correlation_ids(request) == {}
+    assert parsed == []
+    webhook = {"httpMethod": "POST", "body": '{"id": "evt_1", "event_name": "X", "content": {}}'}
+    assert observability.correlation_ids(webhook) == {"juspay_event_id": "evt_1"}
+    assert len(parsed) == 1
