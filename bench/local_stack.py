@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -80,6 +81,11 @@ class Memory:
     processes: int
     #: answers that were not 200/201 over the whole run (a webhook or credit that failed)
     failures: int
+    #: RSS of the stack process alone (moto, API, simulator, bus) at the two points; the rest is workers
+    first_stack_rss: int = 0
+    total_stack_rss: int = 0
+    #: the failed answers by HTTP status
+    failed_statuses: tuple[tuple[int, int], ...] = ()
 
     @property
     def growth_per_1000(self) -> float:
@@ -131,6 +137,15 @@ def running(directory: Path) -> Iterator[tuple[dict[str, Any], subprocess.Popen[
                     process.wait(10)
 
 
+def own_rss(pid: int) -> int:
+    """Bytes of ``VmRSS`` of ``pid`` alone (0 if it is gone)."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
 def tree_rss(pid: int) -> tuple[int, int]:
     """(bytes of ``VmRSS`` summed over ``pid`` and its descendants, number of processes) from ``/proc``."""
     children: dict[int, list[int]] = {}
@@ -179,10 +194,15 @@ def signed_headers(url: str, body: bytes) -> dict[str, str]:
     return headers
 
 
+#: Status of every answer that was not 200/201, over the whole run (the bench runs one stack at a time).
+FAILED: Counter[int] = Counter()
+
+
 def send_all(calls: list[Callable[[requests.Session], int]], concurrency: int) -> tuple[int, int, float]:
     """Runs ``calls`` (each given its thread's kept-alive session) from ``concurrency`` threads.
 
-    Returns (answers 200/201, other answers, seconds of wall time).
+    Returns (answers 200/201, other answers, seconds of wall time); other answers' statuses go to
+    :data:`FAILED`.
     """
     local = threading.local()
 
@@ -196,6 +216,7 @@ def send_all(calls: list[Callable[[requests.Session], int]], concurrency: int) -
         statuses = list(pool.map(run, calls))
     seconds = time.perf_counter() - start
     ok = sum(1 for s in statuses if s in (200, 201))
+    FAILED.update(s for s in statuses if s not in (200, 201))
     return ok, len(statuses) - ok, seconds
 
 
@@ -208,6 +229,7 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
     if webhooks <= first_webhooks:
         raise ValueError(f"--webhooks must exceed the first batch's {first_webhooks} (warm-up and rate runs)")
     bodies = webhook_bodies(f"bench{int(time.time())}", webhooks)
+    FAILED.clear()
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as (outputs, process):
         webhook_url = outputs["urls"]["webhook"]
         api = outputs["urls"]["api"].rstrip("/")
@@ -240,11 +262,21 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
             sent += rate_webhooks
         failures += send_all([credit(n) for n in range(first_credits)], CREDIT_THREADS)[1]
         first_rss, _ = tree_rss(process.pid)
+        first_stack_rss = own_rss(process.pid)
         failures += send_all(calls[sent:], max(CONCURRENCIES))[1]
         failures += send_all([credit(n) for n in range(first_credits, credits)], CREDIT_THREADS)[1]
         total_rss, processes = tree_rss(process.pid)
+        total_stack_rss = own_rss(process.pid)
     memory = Memory(
-        first_webhooks + first_credits, first_rss, webhooks + credits, total_rss, processes, failures
+        first_webhooks + first_credits,
+        first_rss,
+        webhooks + credits,
+        total_rss,
+        processes,
+        failures,
+        first_stack_rss,
+        total_stack_rss,
+        tuple(sorted(FAILED.items())),
     )
     return StackRun(rates, memory)
 
@@ -264,7 +296,12 @@ def report(run: StackRun) -> bool:
         f"{m.total_rss / 2**20:.0f} MiB ({m.processes} processes); "
         f"growth per 1000 requests: {m.growth_per_1000 / 2**20:.1f} MiB"
     )
-    print(f"failed answers: {m.failures}")
+    print(
+        f"stack process alone: {m.first_stack_rss / 2**20:.0f} MiB, then {m.total_stack_rss / 2**20:.0f} MiB "
+        f"(the rest: {m.processes - 1} function workers)"
+    )
+    statuses = ", ".join(f"{status}: {count}" for status, count in m.failed_statuses)
+    print(f"failed answers: {m.failures}" + (f" ({statuses})" if statuses else ""))
     verdict = "flat" if m.flat else "growing"
     ratio = m.total_rss / m.first_rss
     print(f"rss full/first: {ratio:.2f}x {verdict} (flat: <= {FLAT}x)  {'ok' if m.flat else 'FAIL'}")

@@ -115,6 +115,7 @@ def main() -> int:
         webhook_url=f"{api_url}/webhooks/juspay",
         webhook_username=settings.webhook_username,
         webhook_password=settings.webhook_password,
+        log_limit=settings.sim_log_limit,
     ).start()
     register_with(simulator)  # the key pair the stack's secret holds, for JuspayApiMode=encrypted
 

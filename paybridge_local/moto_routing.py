@@ -7,12 +7,14 @@ makes ``put_events`` fail. This module patches three moto methods so that:
 * a target that is a state machine starts an execution of it;
 * ``lambda:Invoke`` (from boto3 or from a running state machine) calls the real handler synchronously.
 
-It also serialises moto's DynamoDB item operations behind one lock: moto's ``transact_write_items`` is not
-atomic across threads (it checks and writes item by item, and a cancelled transaction restores a deep copy
-of the whole table, erasing any write another thread made meanwhile). Handlers run on a worker pool here,
-so without the lock concurrent conditional writes would see races DynamoDB itself never has. For the same
-reason it serialises ``StartExecution``: moto checks a name and then adds the execution, so two concurrent
-starts with one name could both start, where Step Functions lets exactly one win.
+It also installs ``moto_retention`` (moto keeps no more than AWS would: no tracking of every model
+object, capped queues) and serialises moto's DynamoDB item operations behind one lock: moto's
+``transact_write_items`` is not atomic across threads (it checks and writes item by item, and a cancelled
+transaction restores a deep copy of the whole table, erasing any write another thread made meanwhile).
+Handlers run on a worker pool here, so without the lock concurrent conditional writes would see races
+DynamoDB itself never has. For the same reason it serialises ``StartExecution``: moto checks a name and
+then adds the execution, so two concurrent starts with one name could both start, where Step Functions lets
+exactly one win.
 
 Everything else is left to moto. ``install`` and ``uninstall`` are idempotent and restore the originals.
 """
@@ -36,7 +38,7 @@ from moto.stepfunctions.models import StepFunctionBackend
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
-from paybridge_local import moto_transactions
+from paybridge_local import moto_retention, moto_transactions
 from paybridge_local.lambdas import FunctionError, LambdaRuntime, dumps_payload
 
 _originals: dict[str, Callable[..., Any]] = {}
@@ -81,6 +83,8 @@ def install(runtime: LambdaRuntime) -> None:
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
     # Before the lock wraps it: transactions keep an item-level undo log, not whole-table copies.
     moto_transactions.install()
+    # What moto would otherwise keep forever: every model object it ever made (moto_retention.py).
+    moto_retention.install()
     for name in _DYNAMODB_LOCKED:
         _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
@@ -102,11 +106,18 @@ def uninstall() -> None:
         for name in _DYNAMODB_LOCKED:
             setattr(DynamoDBBackend, name, _originals.pop(f"dynamodb.{name}"))
         moto_transactions.uninstall()
+        moto_retention.uninstall()
         for backend in _STEPFUNCTIONS_BACKENDS:
             backend.start_execution = _originals.pop(  # type: ignore[method-assign]
                 f"stepfunctions.{backend.__name__}"
             )
     _runtime = None
+
+
+def expire_ttl_items() -> int:
+    """Deletes the expired items of every table with TTL enabled (``moto_retention``), between item
+    operations; returns how many."""
+    return moto_retention.expire_items(_dynamodb_lock)
 
 
 def _routed(arn: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from paybridge_local import moto_routing
+from paybridge_local import moto_retention, moto_routing
 from paybridge_local.jwe_keys import local_jwe_keys
 from paybridge_local.lambdas import LAMBDA_RETRY_DELAYS_S, LambdaRuntime
 from paybridge_local.provision import ACCOUNT_ID, Provisioned, provision
@@ -28,6 +28,12 @@ from paybridge_local.workers import WorkerRuntime, base_environment
 #: The queue the local stack adds (not part of the template) so a person or a test can see every event
 #: that reached the bus.
 EVENT_TAP = "LocalEventTap"
+
+#: ``LOCAL_EVENT_TAP_LIMIT``'s default: the event tap keeps this many newest events (oldest dropped).
+EVENT_TAP_LIMIT = 1000
+#: How often expired DynamoDB items are deleted (divided by ``LOCAL_TIME_SCALE``); DynamoDB's own deletion
+#: is a background job that typically takes minutes to days.
+TTL_SWEEP_S = 60.0
 
 #: Environment every in-process handler gets locally: no X-Ray daemon here.
 RUNTIME_ENV = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_DEV": "false"}
@@ -63,6 +69,10 @@ class LocalSettings:
     #: ``LOCAL_TEMPLATE``: build the stack from this file instead of template.yaml (e.g. a copy with one
     #: permission removed); its ``CodeUri``/``DefinitionUri`` paths stay relative to the repository root.
     template_path: str | None = None
+    #: ``LOCAL_EVENT_TAP_LIMIT``: the event tap keeps at most this many messages, the oldest dropped first.
+    event_tap_limit: int = EVENT_TAP_LIMIT
+    #: ``LOCAL_SIM_LOG_LIMIT``: entries each of the simulator's logs keeps (requests, webhooks, ...).
+    sim_log_limit: int = 10_000
 
     def async_retry_delays(self) -> tuple[float, float]:
         """The waits before the first and second retry of a failed asynchronous invocation."""
@@ -97,6 +107,12 @@ class LocalSettings:
             ),
             async_retry_s=_seconds("LOCAL_ASYNC_RETRY_SECONDS", e.get("LOCAL_ASYNC_RETRY_SECONDS")),
             template_path=e.get("LOCAL_TEMPLATE") or None,
+            event_tap_limit=_positive_int(
+                "LOCAL_EVENT_TAP_LIMIT", e.get("LOCAL_EVENT_TAP_LIMIT") or str(d.event_tap_limit)
+            ),
+            sim_log_limit=_positive_int(
+                "LOCAL_SIM_LOG_LIMIT", e.get("LOCAL_SIM_LOG_LIMIT") or str(d.sim_log_limit)
+            ),
         )
 
     def template_parameters(self) -> dict[str, str]:
@@ -132,6 +148,8 @@ class LocalStack:
     session: boto3.session.Session
     environment: dict[str, str]
     scheduler: LocalScheduler
+    #: Deletes expired DynamoDB items (``make local`` only, like the scheduler).
+    ttl_sweeper: moto_retention.TtlSweeper | None = None
 
     def output(self, logical_id: str, attribute: str = "Ref") -> Any:
         """A resource's physical name/ARN/URL by logical id."""
@@ -144,6 +162,8 @@ class LocalStack:
         and Ctrl-C on ``make local`` should not wait for that. Tests drain before they assert.
         """
         self.scheduler.stop()
+        if self.ttl_sweeper is not None:
+            self.ttl_sweeper.stop()
         self._stop_executions()
         self.runtime.close()
         moto_routing.uninstall()
@@ -181,8 +201,9 @@ def build_stack(
     processes (``WorkerRuntime``), which reach AWS there. Without it (the in-process test stack, whose
     ``mock_aws`` only this process can reach) handlers run in this process, one at a time, and every
     function's variables are set in ``os.environ``.
-    ``run_schedules`` starts firing the template's scheduled rules (``make local`` does; in-process tests
-    invoke scheduled functions themselves, so no timer fires in the middle of what they measure).
+    ``run_schedules`` starts firing the template's scheduled rules and deleting expired DynamoDB items
+    (``make local`` does; in-process tests invoke scheduled functions themselves, so no timer fires in the
+    middle of what they measure).
     """
     provisioned = provision(
         session,
@@ -192,6 +213,7 @@ def build_stack(
         template=load_template(Path(settings.template_path)) if settings.template_path else None,
     )
     _add_event_tap(session, provisioned, settings.stack_name)
+    moto_retention.cap_queue(provisioned.attributes[EVENT_TAP]["QueueName"], settings.event_tap_limit)
     sqs = session.client("sqs")
     sns = session.client("sns")
 
@@ -237,9 +259,13 @@ def build_stack(
         region=provisioned.region,
         account=ACCOUNT_ID,
     )
+    sweeper = None
     if run_schedules:
         scheduler.start()
-    return LocalStack(provisioned, runtime, session, environment, scheduler)
+        sweeper = moto_retention.TtlSweeper(
+            moto_routing.expire_ttl_items, max(1.0, TTL_SWEEP_S / scale)
+        ).start()
+    return LocalStack(provisioned, runtime, session, environment, scheduler, sweeper)
 
 
 def _positive_int(name: str, value: str) -> int:

@@ -240,6 +240,7 @@ class WorkerRuntime(LambdaRuntime):
         """Refuses new invocations and ends every worker (a running handler is cut off, as on a shutdown)."""
         self._closed = True
         self._closing.set()
+        self._stop_retries()
         with self._pools_lock:
             pools = list(self._pools.values())
         everyone: list[_Worker] = []

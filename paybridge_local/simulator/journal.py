@@ -1,5 +1,9 @@
 """What the simulator saw and what it was told to break: the request log (with the headers Juspay routes
-and versions by), the routing and version violations, and the armed faults."""
+and versions by), the routing and version violations, and the armed faults.
+
+The logs keep the newest :data:`LOG_LIMIT` entries each (``log_limit``; the local stack's
+``LOCAL_SIM_LOG_LIMIT``): Juspay keeps no such log, and a long-running simulator must not grow with every
+call."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import fnmatch
 import random
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -15,17 +20,20 @@ from typing import Any
 from paybridge_local.simulator.errors import JsonDict, control_error
 from paybridge_local.simulator.routing import routing_violation
 
-__all__ = ["Faults", "Journal"]
+__all__ = ["LOG_LIMIT", "Faults", "Journal"]
+
+#: Entries each simulator log keeps by default; the oldest are dropped first.
+LOG_LIMIT = 10_000
 
 
 class Journal:
     """Every Juspay API request, oldest first, and the calls that broke a header rule."""
 
-    def __init__(self, lock: threading.RLock) -> None:
+    def __init__(self, lock: threading.RLock, log_limit: int = LOG_LIMIT) -> None:
         self._lock = lock
-        self.requests: list[JsonDict] = []
-        self.routing_violations: list[JsonDict] = []
-        self.version_violations: list[JsonDict] = []
+        self.requests: deque[JsonDict] = deque(maxlen=log_limit)
+        self.routing_violations: deque[JsonDict] = deque(maxlen=log_limit)
+        self.version_violations: deque[JsonDict] = deque(maxlen=log_limit)
 
     def reset(self) -> None:
         """Forgets everything."""
@@ -56,7 +64,7 @@ class Journal:
     def log(self) -> list[JsonDict]:
         """Every Juspay API request so far, oldest first."""
         with self._lock:
-            return copy.deepcopy(self.requests)
+            return copy.deepcopy(list(self.requests))
 
     def clear_log(self) -> None:
         """Empties the request log."""
@@ -66,7 +74,7 @@ class Journal:
     def routing(self) -> list[JsonDict]:
         """Calls whose ``x-routing-id`` was missing or not the customer's, oldest first."""
         with self._lock:
-            return copy.deepcopy(self.routing_violations)
+            return copy.deepcopy(list(self.routing_violations))
 
     def clear_routing(self) -> None:
         """Forgets the routing violations seen so far."""
@@ -76,7 +84,7 @@ class Journal:
     def versions(self) -> list[JsonDict]:
         """Calls sent without a ``version`` header, oldest first."""
         with self._lock:
-            return copy.deepcopy(self.version_violations)
+            return copy.deepcopy(list(self.version_violations))
 
     def clear_versions(self) -> None:
         """Forgets the version violations seen so far."""

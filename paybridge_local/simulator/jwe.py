@@ -20,6 +20,7 @@ import json
 import re
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,8 @@ from urllib.parse import quote
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+
+from paybridge_local.simulator.journal import LOG_LIMIT
 
 __all__ = ["JweGateway"]
 
@@ -81,10 +84,10 @@ class _KeyPair:
 class JweGateway:
     """The encrypted endpoints and their key registry (``/__sim/jwe/...``)."""
 
-    def __init__(self, merchant_id: str) -> None:
+    def __init__(self, merchant_id: str, log_limit: int = LOG_LIMIT) -> None:
         self.merchant_id = merchant_id
         self._keys: dict[str, _KeyPair] = {}
-        self._calls: list[JsonDict] = []
+        self._calls: deque[JsonDict] = deque(maxlen=log_limit)  # the newest log_limit calls
         self._lock = threading.Lock()
 
     @staticmethod

@@ -29,6 +29,7 @@ from paybridge_local.simulator.errors import (
     method_not_allowed,
     not_found,
 )
+from paybridge_local.simulator.journal import LOG_LIMIT
 from paybridge_local.simulator.jwe import JweGateway
 from paybridge_local.simulator.mandate_debits import MandateDebits
 from paybridge_local.simulator.state import SimulatorState
@@ -49,7 +50,8 @@ class JuspaySimulator:
 
     Webhooks built by ``POST /__sim/orders/{id}/webhook`` go to ``webhook_url`` with Basic auth
     (``webhook_username``/``webhook_password``) and are resent on anything but HTTP 200, at most
-    ``webhook_max_attempts`` times, waiting ``webhook_backoff_s * 2**n`` between attempts.
+    ``webhook_max_attempts`` times, waiting ``webhook_backoff_s * 2**n`` between attempts. Its logs (requests,
+    header violations, webhook deliveries, encrypted calls) keep the newest ``log_limit`` entries each.
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class JuspaySimulator:
         webhook_max_attempts: int = 5,
         webhook_backoff_s: float = 0.5,
         webhook_timeout_s: float = 5.0,
+        log_limit: int = LOG_LIMIT,
     ) -> None:
         if webhook_max_attempts < 1:
             raise ValueError("webhook_max_attempts must be >= 1")
@@ -75,8 +78,8 @@ class JuspaySimulator:
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
-        self.state = SimulatorState(merchant_id)
-        self.jwe = JweGateway(merchant_id)
+        self.state = SimulatorState(merchant_id, log_limit)
+        self.jwe = JweGateway(merchant_id, log_limit)
         self.debits = MandateDebits(self)  # recurring debits (mandate_debits.py)
         self._port = port
         self._server: SimServer | None = None

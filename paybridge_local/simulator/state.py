@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paybridge_local.simulator.errors import JsonDict, SimError
-from paybridge_local.simulator.journal import Faults, Journal
+from paybridge_local.simulator.journal import LOG_LIMIT, Faults, Journal
 from paybridge_local.simulator.mandates import MandateBook
 from paybridge_local.simulator.orders import OrderBook
 from paybridge_local.simulator.refunds import RefundBook
@@ -28,7 +28,7 @@ __all__ = ["JsonDict", "SimError", "SimulatorState", "camel_key"]
 class SimulatorState:
     """All the simulator remembers; every public method is safe to call from any thread."""
 
-    def __init__(self, merchant_id: str) -> None:
+    def __init__(self, merchant_id: str, log_limit: int = LOG_LIMIT) -> None:
         self.merchant_id = merchant_id
         self.lock = threading.RLock()
         self.order_book = OrderBook(self.lock, merchant_id)
@@ -36,8 +36,8 @@ class SimulatorState:
         self.mandate_book = MandateBook(self.lock, self.order_book.orders)
         self.order_book.refunds = self.refund_book
         self.order_book.mandates = self.mandate_book
-        self.webhook_book = WebhookBook(self.lock, self.order_book.orders, self.mandate_book)
-        self.journal = Journal(self.lock)
+        self.webhook_book = WebhookBook(self.lock, self.order_book.orders, self.mandate_book, log_limit)
+        self.journal = Journal(self.lock, log_limit)
         self.fault_board = Faults(self.lock)
 
     @property

@@ -14,6 +14,7 @@ import copy
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import requests
 
 from paybridge_local.simulator.errors import JsonDict, control_error
+from paybridge_local.simulator.journal import LOG_LIMIT
 from paybridge_local.simulator.mandates import MandateBook, view
 from paybridge_local.simulator.wire import dumps_json, now_iso
 
@@ -84,15 +86,21 @@ def txn_block(order: JsonDict, txn_id: str | None) -> JsonDict:
 
 
 class WebhookBook:
-    """Events built so far (by id, for redelivery) and every delivery made."""
+    """Events built so far (by id, for redelivery) and the newest ``log_limit`` deliveries made."""
 
-    def __init__(self, lock: threading.RLock, orders: dict[str, JsonDict], mandates: MandateBook) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        orders: dict[str, JsonDict],
+        mandates: MandateBook,
+        log_limit: int = LOG_LIMIT,
+    ) -> None:
         self._lock = lock
         self.orders = orders
         self.mandates = mandates
         #: event id → the webhook body as built (a snapshot of the order then), for redelivery
         self.events: dict[str, JsonDict] = {}
-        self.deliveries: list[JsonDict] = []
+        self.deliveries: deque[JsonDict] = deque(maxlen=log_limit)
 
     def reset(self) -> None:
         """Forgets every event and delivery."""
@@ -163,9 +171,9 @@ class WebhookBook:
             self.deliveries.append(delivery)
 
     def log(self) -> list[JsonDict]:
-        """Every webhook delivery so far."""
+        """Every webhook delivery so far (the newest ``log_limit``)."""
         with self._lock:
-            return copy.deepcopy(self.deliveries)
+            return copy.deepcopy(list(self.deliveries))
 
 
 def _event_name(body: Any) -> str:

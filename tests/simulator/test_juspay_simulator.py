@@ -195,6 +195,20 @@ def test_request_log_records_juspay_calls_in_order(sim: JuspaySimulator, control
     assert control.requests_log() == []
 
 
+def test_the_logs_keep_their_newest_entries_up_to_the_limit() -> None:
+    sim = start_simulator(log_limit=2)
+    try:
+        for n in range(3):
+            requests.get(f"{sim.url}/orders/ord_{n}", timeout=5)  # no version header: a violation each
+        paths = [r["path"] for r in requests.get(f"{sim.url}/__sim/requests", timeout=5).json()]
+        versions = requests.get(f"{sim.url}/__sim/version-violations", timeout=5).json()
+    finally:
+        sim.stop()
+
+    assert paths == ["/orders/ord_1", "/orders/ord_2"]
+    assert [v["path"] for v in versions] == ["/orders/ord_1", "/orders/ord_2"]
+
+
 # --- Refunds ----------------------------------------------------------------------------------------------
 def test_refunds_pending_then_settled(sim: JuspaySimulator, control: SimControl) -> None:
     control.put_sample(NB)

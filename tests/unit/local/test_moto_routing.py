@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from paybridge_local import moto_routing
 from paybridge_local.api_gateway import LocalApiGateway
-from paybridge_local.lambdas import FunctionError, LambdaRuntime, RuntimeClosedError
+from paybridge_local.lambdas import INVOCATION_LOG_LIMIT, FunctionError, LambdaRuntime, RuntimeClosedError
 from paybridge_local.provision import ApiRoute, FunctionSpec, Provisioned
 from tests.helpers import http
 
@@ -260,3 +260,50 @@ def test_concurrent_starts_with_one_name_let_exactly_one_win(aws: dict[str, Any]
         thread.join(timeout=30)
     assert sorted(threads_results) == ["exists"] * 7 + ["started"]
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+
+
+def test_a_retry_waiting_out_its_delay_holds_no_pool_thread(aws: dict[str, Any]) -> None:
+    # 40 failing events wait 30 s for their retry; with a pool thread each (32) the next event would wait too.
+    dead: list[tuple[str, dict[str, Any]]] = []
+    runtime = LambdaRuntime(
+        aws["runtime"].provisioned,
+        on_dead_letter=lambda arn, m: dead.append((arn, m)),
+        retry_delays_s=(30, 30),
+    )
+    try:
+        for n in range(40):
+            runtime.invoke_async("echo", {"fail": True, "n": n})
+        failed: list[Any] = []
+        deadline = time.monotonic() + 20
+        while len(failed) < 40 and time.monotonic() < deadline:
+            failed.extend(received(aws))
+        assert len(failed) == 40  # every first attempt ran; each retry is now waiting
+
+        runtime.invoke_async("echo", {"after": "the failures"})
+        started = time.monotonic()
+        late: list[Any] = []
+        while not late and time.monotonic() - started < 5:
+            late = received(aws)
+        assert late == [{"after": "the failures"}]
+    finally:
+        runtime.close()
+    assert dead == []  # closing dropped the waiting retries; none reached the dead-letter queue
+
+
+def test_drain_waits_for_a_retry_waiting_out_its_delay(aws: dict[str, Any]) -> None:
+    runtime: LambdaRuntime = aws["runtime"]  # retries after 0.01 s and 0.02 s
+    runtime.invoke_async("echo", {"fail": True})
+    runtime.drain()
+
+    assert len(received(aws)) == 3
+    assert [m["error"]["errorType"] for _, m in aws["dead"]] == ["EchoFailedError"]
+
+
+def test_the_invocation_log_keeps_the_newest_entries(aws: dict[str, Any]) -> None:
+    runtime: LambdaRuntime = aws["runtime"]
+    assert runtime.invocations.maxlen == INVOCATION_LOG_LIMIT
+    runtime.invocations.extend([("old", "sync")] * INVOCATION_LOG_LIMIT)
+    runtime.invoke("echo", {"x": 1})
+
+    assert len(runtime.invocations) == INVOCATION_LOG_LIMIT
+    assert runtime.invocations[-1] == ("echo", "sync")
