@@ -163,7 +163,7 @@ def test_shared_session_is_one_per_container_with_per_call_adapter() -> None:
     with retry_policy(policy):
         assert adapter.max_retries is policy
     assert adapter.max_retries is not policy
-    assert JuspayClient(JuspayConfig(merchant_id="m"), SecretStr(KEY))._session is shared_session()
+    assert JuspayClient(JuspayConfig(merchant_id="m"), SecretStr(KEY)).caller._session is shared_session()
 
 
 def test_shared_session_patches_requests_for_xray_when_first_built(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import quote
 
+from paybridge.juspay.calls import parse_answer
 from paybridge.juspay.client import JuspayClient, format_amount
 from paybridge.models.mandate_debit import MandateExecution, Notification
 
@@ -42,12 +43,12 @@ class MandateDebitCalls:
         """``POST /mandates/{id}`` ``command=pre_debit_notify``: tells the customer the amount and date
         (``txn_date``, epoch seconds). Not retried once sent (a repeat sends the customer a second SMS)."""
         source_info = json.dumps({"amount": format_amount(amount), "txn_date": str(txn_date)})
-        data = self._client._call(
+        data = self._client.caller.call(
             "mandate_pre_debit_notify",
             "POST",
             f"/mandates/{quote(mandate_id, safe='')}",
             routing_id=customer_id,
-            retry=self._client._single_shot,
+            retry=self._client.single_shot,
             form={
                 "command": "pre_debit_notify",
                 "object_reference_id": object_reference_id,
@@ -55,18 +56,18 @@ class MandateDebitCalls:
                 "source_info": source_info,
             },
         )
-        return self._client._parse("mandate_pre_debit_notify", Notification, data)
+        return parse_answer("mandate_pre_debit_notify", Notification, data)
 
     def notification_status(self, notification_id: str, *, customer_id: str) -> Notification:
         """``GET /notifications/{id}``: the notification's status now (it reads: retried)."""
-        data = self._client._call(
+        data = self._client.caller.call(
             "notification_status",
             "GET",
             f"/notifications/{quote(notification_id, safe='')}",
             routing_id=customer_id,
-            retry=self._client._idempotent,
+            retry=self._client.idempotent,
         )
-        return self._client._parse("notification_status", Notification, data)
+        return parse_answer("notification_status", Notification, data)
 
     def execute(
         self,
@@ -81,12 +82,12 @@ class MandateDebitCalls:
         """``POST /txns`` with the mandate (Juspay's execution request): creates the execution order and its
         transaction. Sent once, never retried after it left: a repeat on the same order id would be a
         second payment attempt, that is a second debit."""
-        data = self._client._call(
+        data = self._client.caller.call(
             "mandate_execute",
             "POST",
             "/txns",
             routing_id=customer_id,
-            retry=self._client._single_shot,
+            retry=self._client.single_shot,
             form={
                 "order.order_id": order_id,
                 "order.amount": format_amount(amount),
@@ -94,8 +95,8 @@ class MandateDebitCalls:
                 "mandate_id": mandate_id,
                 "mandate.notification_id": notification_id,
                 "mandate.execution_date": str(execution_date),
-                "merchant_id": self._client._config.merchant_id,
+                "merchant_id": self._client.merchant_id,
                 "format": "json",
             },
         )
-        return self._client._parse("mandate_execute", MandateExecution, data)
+        return parse_answer("mandate_execute", MandateExecution, data)

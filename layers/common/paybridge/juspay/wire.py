@@ -1,0 +1,74 @@
+"""What goes on the wire in Juspay's calls: amounts, the API key's secret, routing ids, refund ids."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+from pydantic import SecretStr
+
+from paybridge.models.money import format_major, to_minor
+from paybridge.observability import register_secret
+
+__all__ = [
+    "check_unique_request_id",
+    "format_amount",
+    "order_routing_id",
+    "parse_api_key_secret",
+    "require_customer",
+]
+
+# Juspay asks for no special characters in unique_request_id; checking here fails fast and locally.
+_UNIQUE_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def format_amount(amount: Decimal) -> str:
+    """A positive ``Decimal`` as Juspay's form field wants it: exactly two decimals (``Decimal("90")`` →
+    ``"90.00"``). Floats and sub-paisa precision are refused rather than rounded."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be a positive, finite Decimal")
+    # Juspay takes every amount with two decimals; to_minor(strict) refuses 10.005 instead of rounding it.
+    return format_major(to_minor(amount, "INR", strict=True), "INR")
+
+
+def parse_api_key_secret(secret_string: str) -> SecretStr:
+    """The API key from a Secrets Manager value: the plain key, or JSON ``{"api_key": "..."}``."""
+    text = secret_string.strip()
+    if text.startswith("{"):
+        try:
+            value = json.loads(text).get("api_key", "")
+        except (ValueError, AttributeError):
+            value = ""
+        text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        # Never echo the secret's content: say only what shape was expected.
+        raise ValueError('Juspay API key secret must be the key or JSON {"api_key": "<key>"}')
+    register_secret(text)  # masked in every later log record, wherever it might appear
+    return SecretStr(text)
+
+
+def order_routing_id(order_id: str, customer_id: str | None) -> str:
+    """``x-routing-id`` of a call about an order: its customer, or the order id for a guest order."""
+    customer = (customer_id or "").strip()
+    if customer:
+        return customer
+    if not order_id:
+        raise ValueError("a guest order call needs the order id to route by")
+    return order_id
+
+
+def require_customer(customer_id: str) -> str:
+    """``x-routing-id`` of a mandate call: its customer, required."""
+    # Mandates always belong to a customer; routing by the mandate id would put the call on another shard.
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise ValueError("a mandate call needs the customer id (x-routing-id)")
+    return customer_id.strip()
+
+
+def check_unique_request_id(unique_request_id: str) -> None:
+    """Refuses a refund id Juspay would refuse: it asks for no special characters."""
+    if not _UNIQUE_REQUEST_ID.match(unique_request_id):
+        raise ValueError("unique_request_id must be non-empty letters, digits, '_' or '-'")
