@@ -19,10 +19,10 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.juspay.factory import juspay_client
 from paybridge.logic.create_session import SessionDependencies, create_session
 from paybridge.logic.pending_order_schedule import schedule_from
-from paybridge.logic.sign_sdk_payload import SignedOrder
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.models.sdk import ProcessRequest
 from paybridge.models.sdk_answers import SessionAnswer
+from paybridge.models.signed_order import SignedOrder
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 
 #: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).

@@ -23,7 +23,6 @@ from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.sign_sdk_payload import (
     Environment,
-    SignedOrder,
     SigningDependencies,
     sign_sdk_initiate,
     sign_sdk_process,
@@ -31,6 +30,7 @@ from paybridge.logic.sign_sdk_payload import (
 from paybridge.logic.start_pending_order import StartDependencies, start_pending_order
 from paybridge.models.sdk import InitiateRequest, ProcessRequest
 from paybridge.models.sdk_answers import InitiateAnswer, ProcessAnswer
+from paybridge.models.signed_order import SignedOrder
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.signer import KmsSigner, PemSigner, Signer
 

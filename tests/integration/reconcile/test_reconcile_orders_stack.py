@@ -20,7 +20,7 @@ from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.reconcile_orders import reconcile_orders
 from paybridge.logic.settle_order import SettleDependencies, settle_order
-from paybridge.logic.sign_sdk_payload import SignedOrder
+from paybridge.models.signed_order import SignedOrder
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.lambdas import LambdaContext
 from paybridge_local.simulator import JuspaySimulator

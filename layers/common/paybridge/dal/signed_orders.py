@@ -22,7 +22,7 @@ from paybridge.errors import ConflictError
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from paybridge.logic.sign_sdk_payload import SignedOrder
+    from paybridge.models.signed_order import SignedOrder
 
 
 class SignedOrdersRepository:

@@ -14,7 +14,6 @@ from typing import Any, Final, Protocol
 
 from paybridge.logic.sign_sdk_payload import (
     MERCHANT_CONTAINER_LIST_KEY,
-    SignedOrder,
     SignedOrderRecorder,
     WalletReader,
     offer_wallet,
@@ -22,6 +21,7 @@ from paybridge.logic.sign_sdk_payload import (
 from paybridge.models.juspay import Session
 from paybridge.models.money import format_major
 from paybridge.models.sdk import ProcessRequest, WalletOffer, merchant_container_list_json
+from paybridge.models.signed_order import SignedOrder
 from paybridge.models.wallet import WalletStatus
 from paybridge.observability import MetricUnit, logger, metrics
 

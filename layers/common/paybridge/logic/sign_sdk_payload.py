@@ -1,8 +1,8 @@
 """Builds the signed Initiate and Process payloads the Juspay SDK (HyperCheckout) takes from the app.
 
 Pure functions: the signer, clock and request-id source are passed in, nothing is read from the environment
-and nothing is stored. The caller stores the returned :class:`SignedOrder` so settlement can later check that
-what Juspay reports matches what was signed.
+and nothing is stored. The caller stores the returned ``SignedOrder`` (``paybridge.models.signed_order``) so
+settlement can later check that what Juspay reports matches what was signed.
 
 The signed strings (``orderDetails``, ``signaturePayload``) are serialised exactly once; the very same ``str``
 goes into the payload and its UTF-8 bytes are what the signer signs, so Juspay verifies the bytes it receives.
@@ -24,6 +24,7 @@ from paybridge.models.sdk import (
     WalletOffer,
     merchant_container_list_json,
 )
+from paybridge.models.signed_order import SignedOrder
 from paybridge.models.wallet import Wallet, WalletStatus
 
 if TYPE_CHECKING:
@@ -42,39 +43,6 @@ Environment = Literal["sandbox", "production"]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS: Final = timedelta(milliseconds=1)
-
-
-@dataclass(frozen=True, slots=True)
-class SignedOrder:
-    """What was signed for an order: the record settlement compares Juspay's reports against.
-
-    ``wallet_offered_minor`` is the wallet share offered (the ``eligible_amount`` signed), 0 without an offer.
-    """
-
-    order_id: str
-    customer_id: str
-    amount_minor: int
-    currency: str
-    wallet_offered_minor: int
-    wallet_payment_method: str | None
-    merchant_key_id: str
-    signed_at: datetime
-    #: When the order can no longer be paid (an order with no payment attempt by then is abandoned).
-    expires_at: datetime | None = None
-
-    def to_record(self) -> dict[str, str | int | None]:
-        """A JSON/DynamoDB-ready form (integers and strings only; ``signed_at`` as ISO 8601 UTC)."""
-        return {
-            "order_id": self.order_id,
-            "customer_id": self.customer_id,
-            "amount_minor": self.amount_minor,
-            "currency": self.currency,
-            "wallet_offered_minor": self.wallet_offered_minor,
-            "wallet_payment_method": self.wallet_payment_method,
-            "merchant_key_id": self.merchant_key_id,
-            "signed_at": self.signed_at.isoformat(),
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-        }
 
 
 @dataclass(frozen=True, slots=True)
