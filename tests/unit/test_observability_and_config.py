@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from paybridge.config import Settings
+from paybridge.errors import ConfigurationError
 from paybridge.observability import REDACTED, redact
 
 
@@ -49,3 +52,15 @@ def test_settings_from_env() -> None:
     assert settings.juspay.base_url == "http://127.0.0.1:4010"
     assert settings.juspay.api_version == "2023-06-30"
     assert Settings.from_env({}).juspay.base_url == "https://sandbox.juspay.in"
+
+
+def test_a_declared_resource_missing_from_the_environment_is_named_not_defaulted() -> None:
+    declared = {"ORDERS_TABLE", "LEDGER_TABLE", "JUSPAY_BASE_URL"}
+
+    with pytest.raises(ConfigurationError) as missing:
+        Settings.from_env({"ORDERS_TABLE": "orders", "LEDGER_TABLE": " "}, variables=declared)
+
+    assert missing.value.details == {"missing": ["LEDGER_TABLE"]}
+    # An optional setting keeps its documented default; an undeclared resource is not asked for.
+    settings = Settings.from_env({"ORDERS_TABLE": "o", "LEDGER_TABLE": "l"}, variables=declared)
+    assert (settings.orders_table, settings.juspay.base_url) == ("o", "https://sandbox.juspay.in")

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from paybridge.errors import ConfigurationError
+
 #: What a function that calls Juspay reads (``juspay_client``: the connection and the API key's secret).
 JUSPAY_VARIABLES = frozenset(
     {
@@ -42,6 +44,23 @@ FOLLOW_SCHEDULE_VARIABLES = frozenset(
         "PENDING_ORDER_MAX_WAIT_SECONDS",
         "PENDING_ORDER_DEADLINE_SECONDS",
         "TIME_SCALE",
+    }
+)
+#: Names of the stack's own resources, which the template always fills (``!Ref``, ``!GetAtt``): a function
+#: declaring one must be given a value, never an empty default (a misdeployment fails at once, named).
+RESOURCE_VARIABLES = frozenset(
+    {
+        "EVENT_BUS_NAME",
+        "WEBHOOK_EVENTS_TABLE",
+        "WEBHOOK_SECRET_NAME",
+        "LEDGER_TABLE",
+        "ORDERS_TABLE",
+        "REFUNDS_TABLE",
+        "PENDING_ORDERS_TABLE",
+        "PENDING_ORDER_STATE_MACHINE_ARN",
+        "MANDATES_TABLE",
+        "MANDATE_DEBITS_TABLE",
+        "JUSPAY_API_KEY_SECRET_NAME",
     }
 )
 
@@ -135,11 +154,18 @@ class Settings(BaseModel):
         """Reads the environment; with ``variables`` (a function's ``ENVIRONMENT``) only those names.
 
         Each function's template ``Environment`` holds exactly its ``variables``; reading only them keeps a
-        function from depending on a variable its deployed environment would not have.
+        function from depending on a variable its deployed environment would not have. A declared resource
+        name (``RESOURCE_VARIABLES``) that is unset or empty is a ``ConfigurationError`` naming it.
         """
         e: Mapping[str, str] = os.environ if env is None else env
         if variables is not None:
             e = {name: value for name, value in e.items() if name in variables}
+            missing = sorted(n for n in RESOURCE_VARIABLES & set(variables) if not e.get(n, "").strip())
+            if missing:
+                raise ConfigurationError(
+                    "the function's environment lacks a resource it declares",
+                    details={"missing": missing},
+                )
 
         def opt_int(name: str, default: int) -> int:
             raw = e.get(name, "")

@@ -127,6 +127,14 @@ class DependencyUnavailableError(PaybridgeError):
     retryable = True
 
 
+class ConfigurationError(PaybridgeError):
+    """The function was deployed without something it needs (e.g. a table name in its environment). Not the
+    caller's fault and not transient: an operator must fix the deployment."""
+
+    status_code = 500
+    code = "configuration_error"
+
+
 # --- Settlement and wallet ------------------------------------------------------------------------------
 class WalletConflictError(PaybridgeError):
     """Concurrent writes to one wallet kept winning over this one after bounded retries; retry later.
