@@ -151,7 +151,6 @@ def balance(local: dict[str, Any], customer: str) -> str:
 def fund_and_deliver(local: dict[str, Any], order: dict[str, Any], idempotency_key: str) -> None:
     """Tops the order's customer up (100.00), makes the order Juspay's and delivers its
     ORDER_PARTIAL_CHARGED webhook, as a payment through the SDK would."""
-    sim = local["outputs"]["urls"]["juspay"]
     credit = call(
         local,
         "POST",
@@ -159,10 +158,18 @@ def fund_and_deliver(local: dict[str, Any], order: dict[str, Any], idempotency_k
         {"amount": "100.00", "currency": "INR", "idempotency_key": idempotency_key},
     )
     assert credit.status_code == 201, credit.text
+    deliver_order(local, order)
+
+
+def deliver_order(
+    local: dict[str, Any], order: dict[str, Any], event_name: str = "ORDER_PARTIAL_CHARGED"
+) -> None:
+    """Makes ``order`` Juspay's (the simulator's) and has the simulator deliver its ``event_name`` webhook."""
+    sim = local["outputs"]["urls"]["juspay"]
     assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
     delivery = requests.post(
-        f"{sim}/__sim/orders/{order['order_id']}/webhook",
-        json={"event_name": "ORDER_PARTIAL_CHARGED"},
-        timeout=60,
+        f"{sim}/__sim/orders/{order['order_id']}/webhook", json={"event_name": event_name}, timeout=60
     )
     assert delivery.status_code == 200, delivery.text
+    answer: dict[str, Any] = delivery.json()
+    return answer

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.support import call, eventually, running_local_stack
+from tests.e2e.support import call, deliver_order, eventually, running_local_stack
 from tests.helpers import load_sample
 from tests.log_scan import function_output, leaks
 
@@ -56,7 +56,6 @@ def _post_webhook(local: dict[str, Any], body: str, user: str, password: str) ->
 def sensitive_traffic(local: dict[str, Any]) -> list[str]:
     """Drives the stack as merchants and Juspay would, with the personal data and secrets real traffic
     carries; answers every sensitive value sent (what must never appear in a log)."""
-    sim = local["outputs"]["urls"]["juspay"]
     stamp = int(time.time() * 1000)
     email, phone, vpa = f"jane.doe{stamp}@example.com", "9876512345", "9876554321@ybl"
     sensitive = [email, phone, vpa, PAN, PAN_SPACED, API_KEY, WEBHOOK_PASSWORD]
@@ -81,13 +80,7 @@ def sensitive_traffic(local: dict[str, Any]) -> list[str]:
         if txn["payment_method_type"] == "CARD":
             txn["card"] = {**txn.get("card", {}), "card_number": PAN, "name_on_card": "Jane Doe"}
             txn["payment_gateway_response"] = {"resp_message": f"card {PAN_SPACED} approved for {vpa}"}
-    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
-    delivery = requests.post(
-        f"{sim}/__sim/orders/{order['order_id']}/webhook",
-        json={"event_name": "ORDER_PARTIAL_CHARGED"},
-        timeout=60,
-    )
-    assert delivery.status_code == 200, delivery.text
+    deliver_order(local, order)
 
     # Juspay's own sample webhook (contact data as Juspay sends it), and deliveries with wrong credentials.
     webhook = (
@@ -160,19 +153,13 @@ def test_no_log_line_holds_a_secret_or_personal_data(
 
 
 def test_the_state_machines_tasks_log_the_webhooks_correlation_ids(local: dict[str, Any]) -> None:
-    sim = local["outputs"]["urls"]["juspay"]
     order = load_sample("order_status_split_partial_charged_custom_wallet.json")
     order.update(order_id=f"corr{int(time.time() * 1000)}", customer_id="corrcust", status="PENDING_VBV")
     for txn in order["txn_list"]:
         txn["txn_detail"]["order_id"] = order["order_id"]
         if txn["payment_method_type"] == "CARD":
             txn["status"] = "PENDING_VBV"
-    assert requests.put(f"{sim}/__sim/orders/{order['order_id']}", json=order, timeout=10).ok
-    delivery = requests.post(
-        f"{sim}/__sim/orders/{order['order_id']}/webhook", json={"event_name": "TXN_CREATED"}, timeout=60
-    )
-    assert delivery.status_code == 200, delivery.text
-    event_id = delivery.json()["event_id"]
+    event_id = deliver_order(local, order, "TXN_CREATED")["event_id"]
 
     def task_records() -> list[dict[str, Any]] | None:
         records = [
