@@ -144,7 +144,7 @@ def _steps(logical_id: str, module: str, template: dict[str, object]) -> list[tu
     events = resources[logical_id]["Properties"].get("Events", {})
     steps = [
         ("Powertools Logger/Metrics/Tracer, X-Ray SDK", "paybridge.observability"),
-        ("pydantic and the first models (settings)", "paybridge.config"),
+        ("pydantic and the first models (settings)", "paybridge.settings.groups"),
     ]
     if any(event.get("Type") == "Api" for event in events.values()):
         steps.append(("Powertools event handler, OpenAPI validation", "paybridge.api"))

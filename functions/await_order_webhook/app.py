@@ -4,31 +4,23 @@ Thin: wiring, then ``paybridge.logic.await_order_webhook``."""
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import Settings
-from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.composition import tables
 from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.follower import AwaitOrderWebhookSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"PENDING_ORDERS_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = AwaitOrderWebhookSettings
 
 
 @functools.cache
 def _deps() -> AwaitDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    return AwaitDependencies(
-        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
-        sfn_client=session.client("stepfunctions"),
-        clock=lambda: datetime.now(UTC),
-    )
+    return tables.for_await_order_webhook(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

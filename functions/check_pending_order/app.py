@@ -7,53 +7,23 @@ Juspay errors are raised as they are: their class names are what the state machi
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.bus import EventPublisher
-from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.pending_orders import PendingOrdersRepository
-from paybridge.dal.signed_orders import SignedOrdersRepository
-from paybridge.juspay.factory import juspay_client
-from paybridge.logic.check_pending_order import CheckDependencies, check_pending_order
-from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
+from paybridge.composition import orders
+from paybridge.logic.check_pending_order import check_pending_order
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.follower import CheckPendingOrderSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {"EVENT_BUS_NAME", "ORDERS_TABLE", "PENDING_ORDERS_TABLE", *JUSPAY_VARIABLES, *FOLLOW_SCHEDULE_VARIABLES}
-)
-
-
-@dataclass(frozen=True)
-class _Runtime:
-    settings: Settings
-    repository: PendingOrdersRepository
-    publisher: EventPublisher
-    schedule: FollowSchedule
-    signed_orders: SignedOrdersRepository
-    orders: OrdersRepository
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = CheckPendingOrderSettings
 
 
 @functools.cache
-def _runtime() -> _Runtime:
+def _runtime() -> orders.CheckRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
-    return _Runtime(
-        settings=settings,
-        repository=PendingOrdersRepository(dynamodb, settings.pending_orders_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-        schedule=schedule_from(settings),
-        signed_orders=SignedOrdersRepository(dynamodb, settings.orders_table),
-        orders=OrdersRepository(dynamodb, settings.orders_table),
-    )
+    return orders.for_check_pending_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -62,14 +32,4 @@ def _runtime() -> _Runtime:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Step Functions task entry point; answers the execution's next state document."""
-    runtime = _runtime()
-    deps = CheckDependencies(
-        repository=runtime.repository,
-        juspay=juspay_client(runtime.settings),
-        publisher=runtime.publisher,
-        clock=lambda: datetime.now(UTC),
-        schedule=runtime.schedule,
-        expiries=runtime.signed_orders,
-        orders=runtime.orders,
-    )
-    return check_pending_order(event, deps)
+    return check_pending_order(event, _runtime().dependencies())

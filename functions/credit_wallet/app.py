@@ -7,21 +7,21 @@ import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.config import Settings
+from paybridge.composition import tables
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.credit_wallet import credit_wallet
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.models.wallet import CreditAnswer, CreditRequest
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.settlement import CreditWalletSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"LEDGER_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = CreditWalletSettings
 
 app = new_resolver()
 
@@ -29,8 +29,7 @@ app = new_resolver()
 @functools.cache
 def _wallets() -> WalletRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return WalletRepository(boto3.session.Session().client("dynamodb"), settings.ledger_table)
+    return tables.wallets(SETTINGS.from_env())
 
 
 @app.post(

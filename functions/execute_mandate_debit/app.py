@@ -6,29 +6,21 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, MANDATE_DEBIT_VARIABLES, Settings
+from paybridge.composition import mandates as compose
 from paybridge.logic.execute_mandate_debit import execute_mandate_debit
 from paybridge.logic.mandate_debit_outcome import DebitDependencies, to_answer
-from paybridge.mandate_debits_runtime import debit_dependencies
 from paybridge.models.mandate_debit import ExecuteDebitRequest, MandateDebitAnswer
 from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import ExecuteMandateDebitSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {
-        "PENDING_ORDER_STATE_MACHINE_ARN",
-        "PENDING_ORDERS_TABLE",
-        *MANDATE_DEBIT_VARIABLES,
-        *FOLLOW_SCHEDULE_VARIABLES,
-    }
-)
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = ExecuteMandateDebitSettings
 
 app = new_resolver()
 
@@ -36,7 +28,7 @@ app = new_resolver()
 @functools.cache
 def _deps() -> DebitDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return debit_dependencies(Settings.from_env(variables=ENVIRONMENT), boto3.session.Session(), follow=True)
+    return compose.for_execute_mandate_debit(SETTINGS.from_env())
 
 
 @app.post(

@@ -6,21 +6,21 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.composition import tables
 from paybridge.dal.mandate_debits import MandateDebitsRepository
 from paybridge.logic.get_mandate_debit import get_mandate_debit
 from paybridge.logic.mandate_debit_outcome import to_answer
 from paybridge.models.mandate_debit import CYCLE_PATTERN, MandateDebitAnswer
 from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import GetMandateDebitSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"MANDATE_DEBITS_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = GetMandateDebitSettings
 
 app = new_resolver()
 
@@ -28,8 +28,7 @@ app = new_resolver()
 @functools.cache
 def _debits() -> MandateDebitsRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return MandateDebitsRepository(boto3.session.Session().client("dynamodb"), settings.mandate_debits_table)
+    return tables.mandate_debits(SETTINGS.from_env())
 
 
 @app.get(

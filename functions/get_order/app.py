@@ -5,30 +5,27 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.juspay.factory import juspay_client
+from paybridge.composition import orders as compose
 from paybridge.logic.get_order import get_order
 from paybridge.models.order_api import OrderStatusAnswer
 from paybridge.models.validation import CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.orders import GetOrderSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"ORDERS_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = GetOrderSettings
 
 app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, OrdersRepository]:
+def _runtime() -> compose.OrderRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return settings, OrdersRepository(boto3.session.Session().client("dynamodb"), settings.orders_table)
+    return compose.for_order_routes(SETTINGS.from_env())
 
 
 @app.get(
@@ -45,9 +42,9 @@ def read_order(
     ``customer_id`` names the order's customer when this system has no record of the order yet (Juspay
     routes every call by it); a recorded customer wins.
     """
-    settings, orders = _runtime()
+    runtime = _runtime()
     return OrderStatusAnswer.model_validate(
-        get_order(order_id, juspay=juspay_client(settings), orders=orders, customer_id=customer_id)
+        get_order(order_id, juspay=runtime.juspay(), orders=runtime.orders, customer_id=customer_id)
     )
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.composition import tables
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.get_wallet import get_wallet
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.models.wallet import WalletAnswer
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.settlement import GetWalletSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"LEDGER_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = GetWalletSettings
 
 app = new_resolver()
 
@@ -26,8 +26,7 @@ app = new_resolver()
 @functools.cache
 def _wallets() -> WalletRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return WalletRepository(boto3.session.Session().client("dynamodb"), settings.ledger_table)
+    return tables.wallets(SETTINGS.from_env())
 
 
 @app.get(

@@ -13,19 +13,19 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import JUSPAY_VARIABLES
+from paybridge.composition import refunds as compose
 from paybridge.logic.issue_refund import handle_refund_requested
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
-from paybridge.refunds_runtime import RefundWiring
+from paybridge.settings.refunds import IssueRefundSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "REFUND_MAX_ATTEMPTS", "REFUNDS_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = IssueRefundSettings
 
 
 @functools.cache
-def _wiring() -> RefundWiring:
+def _runtime() -> compose.RefundRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return RefundWiring(ENVIRONMENT)
+    return compose.for_issue_refund(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,6 +35,6 @@ def _wiring() -> RefundWiring:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers the refund's outcome (ids and status only)."""
     logger.append_keys(bus_event_id=event.get("id"))
-    deps = _wiring().refund_dependencies()
+    deps = _runtime().refund_dependencies()
     outcome = handle_refund_requested(event.get("detail") or {}, deps)
     return asdict(outcome)

@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.mandates import MandatesRepository
-from paybridge.juspay.factory import juspay_client
+from paybridge.composition import mandates as compose
 from paybridge.logic.list_mandates import list_mandates
 from paybridge.models.mandate import MandateListAnswer
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import ListMandatesSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"MANDATES_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = ListMandatesSettings
 
 app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, MandatesRepository]:
+def _runtime() -> compose.MandateRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
+    return compose.for_mandate_commands(SETTINGS.from_env())
 
 
 @app.get(
@@ -39,9 +35,9 @@ def _runtime() -> tuple[Settings, MandatesRepository]:
 )
 def read_mandates(customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]) -> MandateListAnswer:
     """The customer's mandates as Juspay lists them."""
-    settings, table = _runtime()
+    runtime = _runtime()
     mandates = list_mandates(
-        customer_id, juspay=juspay_client(settings), mandates=table, clock=lambda: datetime.now(UTC)
+        customer_id, juspay=runtime.juspay(), mandates=runtime.mandates, clock=runtime.clock
     )
     return MandateListAnswer.model_validate(
         {"customer_id": customer_id, "mandates": [m.to_api() for m in mandates]}

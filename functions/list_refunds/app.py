@@ -5,20 +5,20 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import Settings
+from paybridge.composition import tables
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.logic.list_refunds import list_refunds
 from paybridge.models.order_api import RefundListAnswer
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.refunds import ListRefundsSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"REFUNDS_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = ListRefundsSettings
 
 app = new_resolver()
 
@@ -26,8 +26,7 @@ app = new_resolver()
 @functools.cache
 def _refunds() -> RefundsRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return RefundsRepository(boto3.session.Session().client("dynamodb"), settings.refunds_table)
+    return tables.refunds(SETTINGS.from_env())
 
 
 @app.get(

@@ -6,22 +6,21 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.config import MANDATE_DEBIT_VARIABLES, Settings
+from paybridge.composition import mandates as compose
 from paybridge.logic.mandate_debit_outcome import DebitDependencies, to_answer
 from paybridge.logic.notify_mandate_debit import notify_mandate_debit
-from paybridge.mandate_debits_runtime import debit_dependencies
 from paybridge.models.mandate_debit import MandateDebitAnswer, NotifyDebitRequest
 from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import NotifyMandateDebitSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({*MANDATE_DEBIT_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = NotifyMandateDebitSettings
 
 app = new_resolver()
 
@@ -29,7 +28,7 @@ app = new_resolver()
 @functools.cache
 def _deps() -> DebitDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return debit_dependencies(Settings.from_env(variables=ENVIRONMENT), boto3.session.Session())
+    return compose.for_notify_mandate_debit(SETTINGS.from_env())
 
 
 @app.post(

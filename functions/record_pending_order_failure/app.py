@@ -4,32 +4,23 @@ Thin: wiring, then ``paybridge.logic.record_pending_order_failure``."""
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.bus import EventPublisher
-from paybridge.config import Settings
-from paybridge.dal.pending_orders import PendingOrdersRepository
+from paybridge.composition import tables
 from paybridge.logic.record_pending_order_failure import FailureDependencies, record_pending_order_failure
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.follower import RecordPendingOrderFailureSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "PENDING_ORDERS_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = RecordPendingOrderFailureSettings
 
 
 @functools.cache
 def _deps() -> FailureDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    return FailureDependencies(
-        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-        clock=lambda: datetime.now(UTC),
-    )
+    return tables.for_record_pending_order_failure(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -10,25 +10,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.config import JUSPAY_VARIABLES
+from paybridge.composition import refunds as compose
 from paybridge.logic.refund_order import refund_order
 from paybridge.models.order_api import RefundAnswer, RefundOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
-from paybridge.refunds_runtime import RefundWiring
+from paybridge.settings.refunds import RefundOrderSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {"EVENT_BUS_NAME", "ORDERS_TABLE", "REFUND_MAX_ATTEMPTS", "REFUNDS_TABLE", *JUSPAY_VARIABLES}
-)
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = RefundOrderSettings
 
 app = new_resolver()
 
 
 @functools.cache
-def _wiring() -> RefundWiring:
+def _runtime() -> compose.RefundOrderRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return RefundWiring(ENVIRONMENT)
+    return compose.for_refund_order(SETTINGS.from_env())
 
 
 @app.post(
@@ -49,8 +47,8 @@ def create_refund(
     order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[RefundOrderRequest, Body()]
 ) -> Response[RefundAnswer]:
     """201 with the new refund, or 200 with the same refund for a repeated idempotency_key."""
-    wiring = _wiring()
-    status, body = refund_order(order_id, request, wiring.refund_dependencies(), orders=wiring.orders)
+    runtime = _runtime()
+    status, body = refund_order(order_id, request, runtime.refund_dependencies(), orders=runtime.orders)
     return model_response(status, body)
 
 

@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.mandates import MandatesRepository
-from paybridge.juspay.factory import juspay_client
+from paybridge.composition import mandates as compose
 from paybridge.logic.resume_mandate import resume_mandate
 from paybridge.models.mandate import MandateAnswer, ResumeMandateRequest
 from paybridge.models.validation import MANDATE_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import ResumeMandateSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"MANDATES_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = ResumeMandateSettings
 
 app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, MandatesRepository]:
+def _runtime() -> compose.MandateRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
+    return compose.for_mandate_commands(SETTINGS.from_env())
 
 
 @app.post(
@@ -42,13 +38,13 @@ def resume(
     request: Annotated[ResumeMandateRequest, Body()],
 ) -> MandateAnswer:
     """Resumes the mandate at Juspay and answers its new state."""
-    settings, mandates = _runtime()
+    runtime = _runtime()
     summary = resume_mandate(
         mandate_id,
         request,
-        juspay=juspay_client(settings),
-        mandates=mandates,
-        clock=lambda: datetime.now(UTC),
+        juspay=runtime.juspay(),
+        mandates=runtime.mandates,
+        clock=runtime.clock,
     )
     return MandateAnswer.model_validate(summary.to_api())
 

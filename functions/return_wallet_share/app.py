@@ -4,26 +4,22 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.bus import EventPublisher
-from paybridge.config import Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.wallets import WalletRepository
+from paybridge.composition import tables
 from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
 from paybridge.models.order_api import WalletReturnAnswer, WalletReturnRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.settlement import ReturnWalletShareSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"EVENT_BUS_NAME", "LEDGER_TABLE", "ORDERS_TABLE"})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = ReturnWalletShareSettings
 
 app = new_resolver()
 
@@ -31,15 +27,7 @@ app = new_resolver()
 @functools.cache
 def _deps() -> ReturnDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
-    return ReturnDependencies(
-        orders=OrdersRepository(dynamodb, settings.orders_table),
-        wallets=WalletRepository(dynamodb, settings.ledger_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-        clock=lambda: datetime.now(UTC),
-    )
+    return tables.for_return_wallet_share(SETTINGS.from_env())
 
 
 @app.post(

@@ -4,57 +4,23 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.bus import EventPublisher
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.pending_orders import PendingOrdersRepository
-from paybridge.dal.wallets import WalletRepository
-from paybridge.juspay.factory import juspay_client
-from paybridge.logic.pending_orders import release_pending_order
-from paybridge.logic.settle_order import SettleDependencies, settle_order
+from paybridge.composition import orders
+from paybridge.logic.settle_order import settle_order
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.settlement import SettleOrderSettings
 
-if TYPE_CHECKING:
-    from mypy_boto3_stepfunctions import SFNClient
-
-
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {"EVENT_BUS_NAME", "LEDGER_TABLE", "ORDERS_TABLE", "PENDING_ORDERS_TABLE", *JUSPAY_VARIABLES}
-)
-
-
-@dataclass(frozen=True)
-class _Runtime:
-    settings: Settings
-    wallets: WalletRepository
-    orders: OrdersRepository
-    publisher: EventPublisher
-    pending_orders: PendingOrdersRepository
-    sfn: SFNClient
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = SettleOrderSettings
 
 
 @functools.cache
-def _runtime() -> _Runtime:
+def _runtime() -> orders.SettleRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
-    return _Runtime(
-        settings=settings,
-        wallets=WalletRepository(dynamodb, settings.ledger_table),
-        orders=OrdersRepository(dynamodb, settings.orders_table),
-        publisher=EventPublisher(session.client("events"), settings.event_bus_name),
-        pending_orders=PendingOrdersRepository(dynamodb, settings.pending_orders_table),
-        sfn=session.client("stepfunctions"),
-    )
+    return orders.for_settle_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -63,27 +29,11 @@ def _runtime() -> _Runtime:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target: ``detail`` names the order (Juspay order webhooks, ``PendingOrderResolved``)."""
-    runtime = _runtime()
     logger.append_keys(
         source=event.get("source"), detail_type=event.get("detail-type"), bus_event_id=event.get("id")
     )
-    deps = SettleDependencies(
-        # Asynchronous invocation: Lambda retries the whole event, so the client's own retries stay short.
-        juspay=juspay_client(runtime.settings, max_retries=1),
-        wallets=runtime.wallets,
-        orders=runtime.orders,
-        publisher=runtime.publisher,
-        clock=lambda: datetime.now(UTC),
-        release_pending=lambda order_id, status: release_pending_order(
-            order_id,
-            {"status": status},
-            repository=runtime.pending_orders,
-            sfn_client=runtime.sfn,
-            now=datetime.now(UTC),
-        ),
-        pending_orders=runtime.pending_orders,
-    )
     detail = event.get("detail")
+    deps = _runtime().dependencies()
     result = settle_order(detail if isinstance(detail, dict) else {}, deps, bus_event_id=_delivery_id(event))
     return {
         "order_id": result.order_id,

@@ -5,36 +5,23 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import FOLLOW_SCHEDULE_VARIABLES, Settings
-from paybridge.dal.pending_orders import PendingOrdersRepository
-from paybridge.logic.pending_order_schedule import schedule_from
+from paybridge.composition import tables
 from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.follower import StartPendingOrderSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {"PENDING_ORDER_STATE_MACHINE_ARN", "PENDING_ORDERS_TABLE", *FOLLOW_SCHEDULE_VARIABLES}
-)
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = StartPendingOrderSettings
 
 
 @functools.cache
 def _deps() -> StartDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    session = boto3.session.Session()
-    return StartDependencies(
-        sfn_client=session.client("stepfunctions"),
-        state_machine_arn=settings.pending_order_state_machine_arn,
-        clock=lambda: datetime.now(UTC),
-        repository=PendingOrdersRepository(session.client("dynamodb"), settings.pending_orders_table),
-        schedule=schedule_from(settings),
-    )
+    return tables.for_start_pending_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.mandates import MandatesRepository
-from paybridge.juspay.factory import juspay_client
+from paybridge.composition import mandates as compose
 from paybridge.logic.track_mandate import track_mandate
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import TrackMandateSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"MANDATES_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = TrackMandateSettings
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, MandatesRepository]:
+def _runtime() -> compose.MandateRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    return settings, MandatesRepository(boto3.session.Session().client("dynamodb"), settings.mandates_table)
+    return compose.for_mandate_commands(SETTINGS.from_env(), max_retries=1)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -34,12 +30,12 @@ def _runtime() -> tuple[Settings, MandatesRepository]:
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     """EventBridge target. Juspay errors propagate so Lambda's async retries and the DLQ apply."""
-    settings, mandates = _runtime()
+    runtime = _runtime()
     summary = track_mandate(
         event.detail,
-        juspay=juspay_client(settings, max_retries=1),
-        mandates=mandates,
-        clock=lambda: datetime.now(UTC),
+        juspay=runtime.juspay(),
+        mandates=runtime.mandates,
+        clock=runtime.clock,
     )
     return {
         "mandate_id": summary.mandate_id if summary else None,

@@ -8,26 +8,22 @@ import functools
 from dataclasses import asdict
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import MANDATE_DEBIT_VARIABLES, Settings
+from paybridge.composition import mandates as compose
 from paybridge.logic.mandate_debit_outcome import DebitDependencies
 from paybridge.logic.track_mandate_debit import track_mandate_debit
-from paybridge.mandate_debits_runtime import debit_dependencies
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.mandates import TrackMandateDebitSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({*MANDATE_DEBIT_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = TrackMandateDebitSettings
 
 
 @functools.cache
 def _deps() -> DebitDependencies:
-    # Built on first use, once per container. Asynchronous invocation: Lambda retries the whole event, so
-    # the client's own retries stay short.
-    return debit_dependencies(
-        Settings.from_env(variables=ENVIRONMENT), boto3.session.Session(), max_retries=1
-    )
+    # Built on first use, once per container: no AWS client exists at import time.
+    return compose.for_track_mandate_debit(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

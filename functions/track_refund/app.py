@@ -11,28 +11,19 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.config import JUSPAY_VARIABLES
+from paybridge.composition import refunds as compose
 from paybridge.logic.track_refund import track_refund
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
-from paybridge.refunds_runtime import RefundWiring
+from paybridge.settings.refunds import TrackRefundSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset(
-    {
-        "EVENT_BUS_NAME",
-        "LEDGER_TABLE",
-        "ORDERS_TABLE",
-        "REFUND_MAX_ATTEMPTS",
-        "REFUNDS_TABLE",
-        *JUSPAY_VARIABLES,
-    }
-)
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = TrackRefundSettings
 
 
 @functools.cache
-def _wiring() -> RefundWiring:
+def _runtime() -> compose.TrackRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return RefundWiring(ENVIRONMENT)
+    return compose.for_track_refund(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -42,6 +33,6 @@ def _wiring() -> RefundWiring:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """EventBridge target entry point; answers what changed (ids and statuses only)."""
     logger.append_keys(bus_event_id=event.get("id"))
-    deps = _wiring().track_dependencies()
+    deps = _runtime().track_dependencies()
     result = track_refund(str(event.get("detail-type", "")), event.get("detail") or {}, deps)
     return asdict(result)

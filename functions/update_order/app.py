@@ -5,36 +5,27 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.config import JUSPAY_VARIABLES, Settings
-from paybridge.dal.orders import OrdersRepository
-from paybridge.dal.signed_orders import SignedOrdersRepository
-from paybridge.juspay.factory import juspay_client
+from paybridge.composition import orders as compose
 from paybridge.logic.update_order import update_order
 from paybridge.models.order_api import OrderAnswer, UpdateOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
+from paybridge.settings.orders import UpdateOrderSettings
 
-#: The variables this function reads: template.yaml gives it exactly these (tests/contract checks).
-ENVIRONMENT = frozenset({"ORDERS_TABLE", *JUSPAY_VARIABLES})
+#: This function's settings: its fields are its template Environment (tests/contract checks).
+SETTINGS = UpdateOrderSettings
 
 app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> tuple[Settings, OrdersRepository, SignedOrdersRepository]:
+def _runtime() -> compose.OrderRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    settings = Settings.from_env(variables=ENVIRONMENT)
-    dynamodb = boto3.session.Session().client("dynamodb")
-    return (
-        settings,
-        OrdersRepository(dynamodb, settings.orders_table),
-        SignedOrdersRepository(dynamodb, settings.orders_table),
-    )
+    return compose.for_order_routes(SETTINGS.from_env())
 
 
 @app.post(
@@ -46,8 +37,10 @@ def change_order(
     order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)], request: Annotated[UpdateOrderRequest, Body()]
 ) -> OrderAnswer:
     """Changes the amount, udf1..udf10 or address of the order at Juspay."""
-    settings, orders, terms = _runtime()
-    answer = update_order(order_id, request, juspay=juspay_client(settings), orders=orders, terms=terms)
+    runtime = _runtime()
+    answer = update_order(
+        order_id, request, juspay=runtime.juspay(), orders=runtime.orders, terms=runtime.terms
+    )
     return OrderAnswer.model_validate(answer)
 
 

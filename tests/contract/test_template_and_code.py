@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from paybridge import errors
+from paybridge.settings.base import FunctionSettings
 from paybridge_local.template import ROOT, function_environment, load_template
 
 TEMPLATE = load_template()
@@ -70,8 +71,8 @@ def test_every_api_route_of_the_template_is_served_by_its_handler(logical_id: st
             assert re.search(rf'@app\.{method}\(\s*"{re.escape(route)}"', source), f"{method.upper()} {path}"
 
 
-def _declared_environment(logical_id: str) -> set[str]:
-    """The handler module's ``ENVIRONMENT`` (the names its settings read), loaded as Lambda would."""
+def _settings_model(logical_id: str) -> type[FunctionSettings]:
+    """The handler module's ``SETTINGS`` (its settings model), loaded as Lambda would."""
     props = FUNCTIONS[logical_id]["Properties"]
     path = ROOT / props["CodeUri"] / (props["Handler"].rpartition(".")[0] + ".py")
     spec = importlib.util.spec_from_file_location(f"contract_env_{logical_id}", path)
@@ -80,23 +81,37 @@ def _declared_environment(logical_id: str) -> set[str]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
     spec.loader.exec_module(module)
-    declared: frozenset[str] = module.ENVIRONMENT
-    return set(declared)
+    model = module.SETTINGS
+    assert isinstance(model, type)
+    assert issubclass(model, FunctionSettings)
+    return model
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_each_function_gets_exactly_the_variables_its_settings_read(logical_id: str) -> None:
     own = FUNCTIONS[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
-    declared = _declared_environment(logical_id)
+    model = _settings_model(logical_id)
+    # One model per function, named after it (functions/ingest_webhook → IngestWebhookSettings).
+    verb_noun = Path(FUNCTIONS[logical_id]["Properties"]["CodeUri"]).name
+    assert model.__name__ == "".join(word.title() for word in verb_noun.split("_")) + "Settings"
+    declared = model.variables()
     assert set(own) == declared, (
         f"missing {sorted(declared - set(own))}, not read {sorted(set(own) - declared)}"
     )
-    # A declared name is one the settings model (or the handler itself) really reads.
-    config = (ROOT / "layers/common/paybridge/config.py").read_text()
-    handler = (ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py").read_text()
-    read = set(re.findall(r'e\.get\("([A-Z_]+)"', config)) | set(re.findall(r'opt_int\("([A-Z_]+)"', config))
-    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', handler))
-    assert declared <= read, sorted(declared - read)
+
+
+def test_only_the_settings_models_read_the_environment() -> None:
+    # Handlers, the composition root and logic get their configuration from a settings model.
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in [
+            *(ROOT / "functions").glob("*/app.py"),
+            *(ROOT / "layers/common/paybridge").rglob("*.py"),
+        ]
+        if re.search(r"\bos\.(environ|getenv)\b", path.read_text(encoding="utf-8"))
+    ]
+    # bus.py: the X-Ray trace header Lambda sets per invocation, not configuration.
+    assert sorted(readers) == ["layers/common/paybridge/bus.py", "layers/common/paybridge/settings/base.py"]
 
 
 def test_globals_hold_no_table_or_secret_name() -> None:

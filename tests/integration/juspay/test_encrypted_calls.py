@@ -15,7 +15,6 @@ import requests
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from paybridge.config import JuspayConfig, Settings
 from paybridge.errors import (
     JuspayAuthenticationError,
     JuspayBadRequestError,
@@ -26,6 +25,7 @@ from paybridge.errors import (
 from paybridge.juspay import JuspayClient
 from paybridge.juspay.factory import juspay_client
 from paybridge.juspay.jwe import parse_jwe_keys
+from paybridge.settings.orders import GetOrderSettings
 from paybridge_local.jwe_keys import LocalJweKeys, local_jwe_keys, register_with
 from paybridge_local.simulator import JuspaySimulator
 from tests.juspay_helpers import API_KEY, MERCHANT_ID, SimControl, make_client
@@ -151,15 +151,16 @@ def test_a_key_rotated_in_the_secret_is_used_once_the_cached_value_expires(
     with mock_aws():
         secrets = boto3.client("secretsmanager", region_name="ap-south-1")
         arn = secrets.create_secret(Name="juspay-api-key", SecretString=secret_for(old))["ARN"]
-        settings = Settings(
-            secret_max_age_s=1,
-            juspay=JuspayConfig(
-                base_url=sim.url,
-                merchant_id=MERCHANT_ID,
-                api_key_secret_name=arn,
-                api_mode="encrypted",
-                max_retries=0,
-            ),
+        settings = GetOrderSettings.from_env(
+            {
+                "ORDERS_TABLE": "orders",
+                "SECRET_MAX_AGE_SECONDS": "1",
+                "JUSPAY_BASE_URL": sim.url,
+                "JUSPAY_MERCHANT_ID": MERCHANT_ID,
+                "JUSPAY_API_KEY_SECRET_NAME": arn,
+                "JUSPAY_API_MODE": "encrypted",
+                "JUSPAY_MAX_RETRIES": "0",
+            }
         )
         assert (
             juspay_client(settings).get_order_status(ORDER, customer_id=CUSTOMER).status == "PARTIAL_CHARGED"

@@ -8,10 +8,10 @@ from typing import Any
 
 import requests
 
-from paybridge.config import Settings
+from paybridge.composition.aws import follow_schedule
 from paybridge.dal.pending_orders import PendingOrdersRepository
-from paybridge.logic.pending_order_schedule import schedule_from
 from paybridge.logic.start_pending_order import StartDependencies, StartResult, start_pending_order
+from paybridge.settings.follower import StartPendingOrderSettings
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
 from tests.helpers import bus_events, wait_until
@@ -58,7 +58,7 @@ def start(stack: LocalStack, order_id: str, customer_id: str | None = "cust_po_1
         state_machine_arn=stack.output("PendingOrderStateMachine"),
         clock=lambda: datetime.now(UTC),
         repository=repository(stack),
-        schedule=schedule_from(Settings.from_env(stack.environment)),
+        schedule=follow_schedule(StartPendingOrderSettings.from_env(stack.environment)),
     )
     return start_pending_order(order_id, customer_id, trigger="test", deps=deps)
 

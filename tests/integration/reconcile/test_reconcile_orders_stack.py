@@ -12,15 +12,15 @@ from typing import Any
 
 import requests
 
-from functions.reconcile_orders.app import _deps
 from paybridge.bus import EventPublisher
-from paybridge.config import Settings
+from paybridge.composition.reconcile import for_reconcile_orders
 from paybridge.dal.orders import OrdersRepository, OrderStatus
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.reconcile_orders import reconcile_orders
 from paybridge.logic.settle_order import SettleDependencies, settle_order
 from paybridge.models.signed_order import SignedOrder
+from paybridge.settings.settlement import ReconcileOrdersSettings
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.lambdas import LambdaContext
 from paybridge_local.simulator import JuspaySimulator
@@ -289,6 +289,10 @@ def test_runs_racing_each_other_and_live_settlement_debit_once_and_report_once(
         clock=lambda: datetime.now(UTC),
     )
     context = LambdaContext("reconcile", "arn:reconcile", 512, "req", timeout_s=900)
+    # Wired as the function wires itself, from its own settings.
+    deps = for_reconcile_orders(ReconcileOrdersSettings.from_env(stack.environment)).dependencies(
+        context.get_remaining_time_in_millis
+    )
     start = threading.Barrier(8)
     now = datetime.now(UTC)
 
@@ -296,9 +300,7 @@ def test_runs_racing_each_other_and_live_settlement_debit_once_and_report_once(
         start.wait()
         if index % 2:
             return settle_order({"order_id": ORDER_ID, "customer_id": CUSTOMER}, settle_deps).action
-        report = reconcile_orders(
-            now - timedelta(hours=1), now + timedelta(minutes=1), _deps(Settings.from_env(), context)
-        )
+        report = reconcile_orders(now - timedelta(hours=1), now + timedelta(minutes=1), deps)
         return ";".join(d for o in report.orders for d in o.done)
 
     bus_events(stack)

@@ -10,7 +10,8 @@ import pytest
 from joserfc.jwk import RSAKey
 from pydantic import SecretStr
 
-from paybridge.config import JuspayConfig, Settings
+from paybridge.config import JuspayConfig
+from paybridge.errors import ConfigurationError
 from paybridge.juspay import JuspayClient
 from paybridge.juspay.jwe import (
     JWE_FIELDS,
@@ -21,6 +22,7 @@ from paybridge.juspay.jwe import (
     seal_envelope,
     seal_request,
 )
+from paybridge.settings.groups import Juspay
 
 CLAIMS = b'{"order_id":"ord-1","amount":"10.00"}'
 
@@ -183,10 +185,12 @@ def test_a_plain_api_key_secret_holds_no_jwe_keys() -> None:
 
 
 def test_the_mode_comes_from_juspay_api_mode_and_nothing_else_is_accepted() -> None:
-    assert Settings.from_env({}).juspay.api_mode == "plain"
-    assert Settings.from_env({"JUSPAY_API_MODE": "encrypted"}).juspay.api_mode == "encrypted"
-    with pytest.raises(ValueError, match="plain or encrypted"):
-        Settings.from_env({"JUSPAY_API_MODE": "jwe"})
+    secret = {"JUSPAY_API_KEY_SECRET_NAME": "juspay-api-key"}
+    assert Juspay.from_env(secret).juspay_config().api_mode == "plain"
+    assert Juspay.from_env({**secret, "JUSPAY_API_MODE": "Encrypted"}).juspay_config().api_mode == "encrypted"
+    with pytest.raises(ConfigurationError) as wrong:
+        Juspay.from_env({**secret, "JUSPAY_API_MODE": "jwe"})
+    assert wrong.value.details == {"invalid": ["JUSPAY_API_MODE"]}
 
 
 def test_an_encrypted_client_needs_its_keys(keys: JweKeys) -> None:

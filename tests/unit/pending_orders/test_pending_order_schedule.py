@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paybridge.config import Settings
-from paybridge.logic.pending_order_schedule import FollowSchedule, schedule_from
+from paybridge.composition.aws import follow_schedule
+from paybridge.logic.pending_order_schedule import FollowSchedule
+from paybridge.settings.groups import FollowSchedule as FollowScheduleSettings
 
 DEFAULT = FollowSchedule()
 
@@ -35,8 +36,9 @@ def test_defaults_are_the_documented_ones() -> None:
         86400,
         1,
     )
-    assert schedule_from(Settings()) == DEFAULT
-    assert schedule_from(Settings(time_scale=720, pending_order_first_wait_s=10)) == FollowSchedule(
+    assert follow_schedule(FollowScheduleSettings.from_env({})) == DEFAULT
+    configured = {"TIME_SCALE": "720", "PENDING_ORDER_FIRST_WAIT_SECONDS": "10"}
+    assert follow_schedule(FollowScheduleSettings.from_env(configured)) == FollowSchedule(
         first_wait_s=10, time_scale=720
     )
 

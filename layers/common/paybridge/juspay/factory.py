@@ -1,4 +1,5 @@
-"""Building the Juspay client in a handler: one place, so every function reads the key the same way."""
+"""Building the Juspay client: one place (called by the composition root), so every function reads the key
+the same way."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import functools
 
 from aws_lambda_powertools.utilities import parameters
 
-from paybridge.config import JuspayConfig, Settings
+from paybridge.config import JuspayConfig
 from paybridge.juspay.client import JuspayClient, parse_api_key_secret
+from paybridge.settings.groups import Juspay
 
 
-def juspay_client(settings: Settings, *, max_retries: int | None = None) -> JuspayClient:
+def juspay_client(settings: Juspay, *, max_retries: int | None = None) -> JuspayClient:
     """The Juspay client for this invocation.
 
     The API key is read through Powertools' secret cache on every call, so a key set or rotated after the
@@ -20,13 +22,8 @@ def juspay_client(settings: Settings, *, max_retries: int | None = None) -> Jusp
     In encrypted mode the same secret holds the JWE key pair (``jwe.parse_jwe_keys``): a key rotated in the
     secret is used from the first call after the cached value expires, with no deploy.
     """
-    secret = parameters.get_secret(settings.juspay.api_key_secret_name, max_age=settings.secret_max_age_s)
-    config = (
-        settings.juspay
-        if max_retries is None
-        else settings.juspay.model_copy(update={"max_retries": max_retries})
-    )
-    return _client(config, str(secret))
+    secret = parameters.get_secret(settings.juspay_api_key_secret_name, max_age=settings.secret_max_age_s)
+    return _client(settings.juspay_config(max_retries=max_retries), str(secret))
 
 
 @functools.lru_cache(maxsize=4)

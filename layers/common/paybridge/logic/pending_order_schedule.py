@@ -17,12 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from paybridge.config import Settings
-
-__all__ = ["FollowSchedule", "schedule_from"]
+__all__ = ["FollowSchedule"]
 
 
 @dataclass(frozen=True)
@@ -70,13 +66,3 @@ class FollowSchedule:
     def scheduled_seconds(self, start: datetime, moment: datetime) -> float:
         """A clock interval (e.g. from the follow's start to the order's expiry) in scheduled seconds."""
         return (moment - start).total_seconds() * self.time_scale
-
-
-def schedule_from(settings: Settings) -> FollowSchedule:
-    """The schedule a function's settings describe (its template parameters and ``TIME_SCALE``)."""
-    return FollowSchedule(
-        first_wait_s=settings.pending_order_first_wait_s,
-        max_wait_s=settings.pending_order_max_wait_s,
-        deadline_s=settings.pending_order_deadline_s,
-        time_scale=settings.time_scale,
-    )

@@ -13,15 +13,6 @@ from paybridge.errors import UnprocessableError
 MAX_WINDOW_HOURS = 168
 
 
-class ReconcileSettings(BaseModel):
-    """The reconciliation function's own settings (``RECONCILE_WINDOW_HOURS``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    #: A scheduled run covers the last this many hours (runs overlap, so a missed run loses nothing).
-    window_hours: int = Field(default=3, ge=1, le=MAX_WINDOW_HOURS)
-
-
 class ReconcileRequest(BaseModel):
     """``{"since": ISO, "until": ISO}``, ``{"hours": N}`` (the last N hours) or ``{}`` (the default window).
 
