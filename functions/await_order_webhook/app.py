@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import tables
+from paybridge.composition import pending
 from paybridge.logic.await_order_webhook import AwaitDependencies, await_order_webhook
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.follower import AwaitOrderWebhookSettings
@@ -20,7 +20,7 @@ SETTINGS = AwaitOrderWebhookSettings
 @functools.cache
 def _deps() -> AwaitDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.for_await_order_webhook(SETTINGS.from_env())
+    return pending.for_await_order_webhook(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

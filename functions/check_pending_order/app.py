@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import orders
+from paybridge.composition import polling
 from paybridge.logic.check_pending_order import check_pending_order
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.follower import CheckPendingOrderSettings
@@ -21,9 +21,9 @@ SETTINGS = CheckPendingOrderSettings
 
 
 @functools.cache
-def _runtime() -> orders.CheckRuntime:
+def _runtime() -> polling.CheckRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return orders.for_check_pending_order(SETTINGS.from_env())
+    return polling.for_check_pending_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

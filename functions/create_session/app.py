@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.composition import orders
+from paybridge.composition import sessions
 from paybridge.logic.create_session import create_session
 from paybridge.models.sdk import ProcessRequest
 from paybridge.models.sdk_answers import SessionAnswer
@@ -24,9 +24,9 @@ app = new_resolver()
 
 
 @functools.cache
-def _runtime() -> orders.SessionRuntime:
+def _runtime() -> sessions.SessionRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return orders.for_create_session(SETTINGS.from_env())
+    return sessions.for_create_session(SETTINGS.from_env())
 
 
 @app.post(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.composition import tables
+from paybridge.composition import ledger
+from paybridge.composition.aws import now
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.credit_wallet import credit_wallet
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
@@ -29,7 +29,7 @@ app = new_resolver()
 @functools.cache
 def _wallets() -> WalletRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.wallets(SETTINGS.from_env())
+    return ledger.wallets(SETTINGS.from_env())
 
 
 @app.post(
@@ -49,7 +49,7 @@ def add_credit(
     customer_id: Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)], request: Annotated[CreditRequest, Body()]
 ) -> Response[CreditAnswer]:
     """201 with the new entry, or 200 with the original one for a replayed idempotency key."""
-    status, body = credit_wallet(customer_id, request, _wallets(), now=datetime.now(UTC))
+    status, body = credit_wallet(customer_id, request, _wallets(), now=now())
     return model_response(status, body)
 
 

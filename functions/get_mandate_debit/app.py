@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.composition import tables
+from paybridge.composition import debit_reads
 from paybridge.dal.mandate_debits import MandateDebitsRepository
 from paybridge.logic.get_mandate_debit import get_mandate_debit
 from paybridge.logic.mandate_debit_outcome import to_answer
@@ -28,7 +28,7 @@ app = new_resolver()
 @functools.cache
 def _debits() -> MandateDebitsRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.mandate_debits(SETTINGS.from_env())
+    return debit_reads.for_get_mandate_debit(SETTINGS.from_env())
 
 
 @app.get(

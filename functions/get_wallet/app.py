@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.composition import tables
+from paybridge.composition import ledger
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.get_wallet import get_wallet
 from paybridge.models.validation import CUSTOMER_ID_PATTERN
@@ -26,7 +26,7 @@ app = new_resolver()
 @functools.cache
 def _wallets() -> WalletRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.wallets(SETTINGS.from_env())
+    return ledger.wallets(SETTINGS.from_env())
 
 
 @app.get(

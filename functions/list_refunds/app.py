@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.composition import tables
+from paybridge.composition import refund_list
 from paybridge.dal.refunds import RefundsRepository
 from paybridge.logic.list_refunds import list_refunds
 from paybridge.models.order_api import RefundListAnswer
@@ -26,7 +26,7 @@ app = new_resolver()
 @functools.cache
 def _refunds() -> RefundsRepository:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.refunds(SETTINGS.from_env())
+    return refund_list.for_list_refunds(SETTINGS.from_env())
 
 
 @app.get(

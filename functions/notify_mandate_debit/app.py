@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.composition import mandates as compose
+from paybridge.composition import mandate_debits as compose
 from paybridge.logic.mandate_debit_outcome import DebitDependencies, to_answer
 from paybridge.logic.notify_mandate_debit import notify_mandate_debit
 from paybridge.models.mandate_debit import MandateDebitAnswer, NotifyDebitRequest

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import tables
+from paybridge.composition import pending
 from paybridge.logic.record_pending_order_failure import FailureDependencies, record_pending_order_failure
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.follower import RecordPendingOrderFailureSettings
@@ -20,7 +20,7 @@ SETTINGS = RecordPendingOrderFailureSettings
 @functools.cache
 def _deps() -> FailureDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.for_record_pending_order_failure(SETTINGS.from_env())
+    return pending.for_record_pending_order_failure(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

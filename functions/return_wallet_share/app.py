@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, model_response, new_resolver
-from paybridge.composition import tables
+from paybridge.composition import wallet_returns
 from paybridge.logic.return_wallet_share import ReturnDependencies, return_wallet_share
 from paybridge.models.order_api import WalletReturnAnswer, WalletReturnRequest
 from paybridge.models.validation import ORDER_ID_PATTERN
@@ -27,7 +27,7 @@ app = new_resolver()
 @functools.cache
 def _deps() -> ReturnDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.for_return_wallet_share(SETTINGS.from_env())
+    return wallet_returns.for_return_wallet_share(SETTINGS.from_env())
 
 
 @app.post(

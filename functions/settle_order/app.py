@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import orders
+from paybridge.composition import settlement
 from paybridge.logic.settle_order import settle_order
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.settlement import SettleOrderSettings
@@ -18,9 +18,9 @@ SETTINGS = SettleOrderSettings
 
 
 @functools.cache
-def _runtime() -> orders.SettleRuntime:
+def _runtime() -> settlement.SettleRuntime:
     # Built on first use, once per container: no AWS client exists at import time.
-    return orders.for_settle_order(SETTINGS.from_env())
+    return settlement.for_settle_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import tables
+from paybridge.composition import follow
 from paybridge.logic.start_pending_order import StartDependencies, handle_pending_event
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.follower import StartPendingOrderSettings
@@ -21,7 +21,7 @@ SETTINGS = StartPendingOrderSettings
 @functools.cache
 def _deps() -> StartDependencies:
     # Built on first use, once per container: no AWS client exists at import time.
-    return tables.for_start_pending_order(SETTINGS.from_env())
+    return follow.for_start_pending_order(SETTINGS.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.composition import refunds as compose
+from paybridge.composition.aws import now
 from paybridge.logic.sweep_refunds import sweep_refunds
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer
 from paybridge.settings.refunds import SweepRefundsSettings
@@ -34,5 +34,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """Scheduled-event entry point; answers what the run did (ids, statuses and counts only)."""
     runtime = _runtime()
     deps = runtime.sweep_dependencies(lambda: context.get_remaining_time_in_millis() / 1000)
-    result = sweep_refunds(deps, now=datetime.now(UTC), limit=runtime.limit)
+    result = sweep_refunds(deps, now=now(), limit=runtime.limit)
     return asdict(result)

@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paybridge.composition import mandates as compose
+from paybridge.composition import mandate_debits as compose
 from paybridge.logic.mandate_debit_outcome import DebitDependencies
 from paybridge.logic.track_mandate_debit import track_mandate_debit
 from paybridge.observability import log_correlation_ids, logger, metrics, tracer

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from paybridge.api import error_responses, new_resolver
-from paybridge.composition import orders as compose
+from paybridge.composition import order_routes as compose
 from paybridge.logic.update_order import update_order
 from paybridge.models.order_api import OrderAnswer, UpdateOrderRequest
 from paybridge.models.validation import ORDER_ID_PATTERN

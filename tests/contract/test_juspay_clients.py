@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from paybridge.composition.orders import CheckRuntime
+from paybridge.composition.polling import CheckRuntime
 from tests.helpers import ROOT
 
 HANDLERS = sorted((ROOT / "functions").glob("*/app.py"))
@@ -26,7 +26,16 @@ def test_no_function_builds_its_own_juspay_client(source: Path) -> None:
 
 def test_the_composition_root_gets_every_juspay_client_from_the_factory() -> None:
     users = sorted(p.stem for p in COMPOSITION if "juspay_client(" in p.read_text(encoding="utf-8"))
-    assert users == ["mandates", "orders", "reconcile", "refunds"]
+    assert users == [
+        "mandate_debits",
+        "mandates",
+        "order_routes",
+        "polling",
+        "reconcile",
+        "refunds",
+        "sessions",
+        "settlement",
+    ]
     assert "juspay_client(" in inspect.getsource(CheckRuntime.dependencies)
     # Handlers only reach Juspay through their runtime: none imports the factory itself.
     assert not [p.parent.name for p in HANDLERS if "juspay.factory" in p.read_text(encoding="utf-8")]

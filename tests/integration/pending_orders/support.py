@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from paybridge.composition.aws import follow_schedule
+from paybridge.composition.follow import follow_schedule
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.logic.start_pending_order import StartDependencies, StartResult, start_pending_order
 from paybridge.settings.follower import StartPendingOrderSettings

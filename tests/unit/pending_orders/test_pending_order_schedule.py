@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paybridge.composition.aws import follow_schedule
+from paybridge.composition.follow import follow_schedule
 from paybridge.logic.pending_order_schedule import FollowSchedule
 from paybridge.settings.groups import FollowSchedule as FollowScheduleSettings
 

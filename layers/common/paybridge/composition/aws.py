@@ -1,5 +1,5 @@
-"""The pieces every area builds from: one boto3 session per container with its clients, the clock, and
-starting the pending-order follower."""
+"""The pieces every function builds from: one boto3 session per container with its clients, the clock and
+the bus."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from typing import TYPE_CHECKING
 import boto3
 
 from paybridge.bus import EventPublisher
-from paybridge.dal.pending_orders import PendingOrdersRepository
-from paybridge.logic.pending_order_schedule import FollowSchedule
-from paybridge.logic.start_pending_order import StartDependencies
 from paybridge.settings import groups
 
 if TYPE_CHECKING:
@@ -63,29 +60,3 @@ class Clients:
 def publisher(settings: groups.Bus, clients: Clients) -> EventPublisher:
     """Publishes on the stack's bus."""
     return EventPublisher(clients.events, settings.event_bus_name)
-
-
-def pending_orders(settings: groups.PendingOrders, clients: Clients) -> PendingOrdersRepository:
-    """The pending orders table."""
-    return PendingOrdersRepository(clients.dynamodb, settings.pending_orders_table)
-
-
-def follow_schedule(settings: groups.FollowSchedule) -> FollowSchedule:
-    """The follower's schedule the settings describe (template parameters and ``TIME_SCALE``)."""
-    return FollowSchedule(
-        first_wait_s=settings.pending_order_first_wait_s,
-        max_wait_s=settings.pending_order_max_wait_s,
-        deadline_s=settings.pending_order_deadline_s,
-        time_scale=settings.time_scale,
-    )
-
-
-def follow_starter(settings: groups.FollowStart, clients: Clients) -> StartDependencies:
-    """What starting a pending-order follow needs (``logic.start_pending_order``)."""
-    return StartDependencies(
-        sfn_client=clients.stepfunctions,
-        state_machine_arn=settings.pending_order_state_machine_arn,
-        clock=now,
-        repository=pending_orders(settings, clients),
-        schedule=follow_schedule(settings),
-    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from paybridge.composition.aws import Clients, follow_starter, now, pending_orders, publisher
+from paybridge.composition.aws import Clients, now, publisher
+from paybridge.composition.follow import follow_starter, pending_orders
 from paybridge.dal.orders import OrderRecord, OrdersRepository
 from paybridge.dal.reconciliation import MismatchMarks
 from paybridge.dal.refunds import RefundsRepository

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from paybridge.composition.aws import Clients, follow_starter, now
+from paybridge.composition.aws import Clients, now
+from paybridge.composition.follow import follow_starter
 from paybridge.dal.signed_orders import SignedOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.logic.sign_sdk_payload import SigningDependencies
