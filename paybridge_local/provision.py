@@ -177,7 +177,7 @@ class _Creator:
             session,
             region=result.region,
             account_id=ACCOUNT_ID,
-            stack_name=stack_name,
+            stack=stack_name,
             secret_values=secret_values,
             template_dir=template_dir,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,27 +22,21 @@ __all__ = ["ResourceCreator"]
 _Create = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
+@dataclass
 class ResourceCreator:
     """Creates resources of the emulated types through one session's clients, named after the stack."""
 
-    def __init__(
-        self,
-        session: boto3.session.Session,
-        *,
-        region: str,
-        account_id: str,
-        stack_name: str,
-        secret_values: dict[str, str],
-        template_dir: Path,
-    ) -> None:
-        self.session = session
-        self.region = region
-        self.account_id = account_id
-        self.stack = stack_name
-        self.secret_values = secret_values
-        self.template_dir = template_dir
-        self._clients: dict[str, Any] = {}
-        self._creators: dict[str, _Create] = {
+    session: boto3.session.Session
+    region: str
+    account_id: str
+    stack: str
+    secret_values: dict[str, str]
+    template_dir: Path
+    _clients: dict[str, Any] = field(default_factory=dict, init=False)
+    _creators: dict[str, _Create] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._creators = {
             "AWS::DynamoDB::Table": self._table,
             "AWS::Events::EventBus": self._bus,
             "AWS::Events::Archive": self._archive,

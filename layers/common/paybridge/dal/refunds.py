@@ -195,15 +195,8 @@ class RefundsRepository(RefundChecks):
         after = applied(record, transition, now=now)
         expression, values = state_update(after, now=now)
         values.update({":seen_status": record.status, ":seen_uid": record.unique_request_id})
-        moved = update_if(
-            self._client,
-            table_name=self.table_name,
-            key=_key(record),
-            expression=expression,
-            condition="#status = :seen_status AND unique_request_id = :seen_uid",
-            values=values,
-            names={"#status": "status"},
-        )
+        condition = "#status = :seen_status AND unique_request_id = :seen_uid"
+        moved = self._update(record, expression, values, condition)
         return after if moved else None
 
     def mark_announced(self, record: RefundRecord, *, now: str) -> None:
@@ -233,15 +226,7 @@ class RefundsRepository(RefundChecks):
             values.update({":amount": amount_minor, ":first": record.amount_minor})
             first = record.requested_minor if record.requested_minor is not None else record.amount_minor
             after = replace(after, amount_minor=amount_minor, requested_minor=first)
-        sent = update_if(
-            self._client,
-            table_name=self.table_name,
-            key=_key(record),
-            expression=expression,
-            condition="#status = :requested AND unique_request_id = :uid",
-            values=values,
-            names={"#status": "status"},
-        )
+        sent = self._update(record, expression, values, "#status = :requested AND unique_request_id = :uid")
         return after if sent else None
 
     def note_error(self, record: RefundRecord, *, code: str, now: str) -> None:
@@ -251,6 +236,18 @@ class RefundsRepository(RefundChecks):
             Key=to_item(_key(record)),
             UpdateExpression="SET last_error = :code, last_error_at = :now ADD unknown_outcomes :one",
             ExpressionAttributeValues=to_item({":code": code, ":now": now, ":one": 1}),
+        )
+
+    def _update(self, record: RefundRecord, expression: str, values: dict[str, Any], condition: str) -> bool:
+        """UpdateItem on the refund under ``condition``; False when it does not hold (the refund moved on)."""
+        return update_if(
+            self._client,
+            table_name=self.table_name,
+            key=_key(record),
+            expression=expression,
+            condition=condition,
+            values=values,
+            names={"#status": "status"},
         )
 
     def _last_seq(self, order_id: str) -> int:
