@@ -8,7 +8,8 @@ import functools
 from aws_lambda_powertools.utilities import parameters
 
 from paybridge.config import JuspayConfig
-from paybridge.juspay.client import JuspayClient, parse_api_key_secret
+from paybridge.juspay.client import JuspayClient
+from paybridge.juspay.wire import parse_api_key_secret
 from paybridge.settings.groups import Juspay
 
 
