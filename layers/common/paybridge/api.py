@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
@@ -112,8 +113,23 @@ def new_resolver() -> APIGatewayRestResolver:
     # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
     app._request_validation_middleware = _JsonOnlyRequestValidation()
     app._response_validation_middleware = _AnswerValidation(validation_serializer=_compact_json)
+    app._response_builder_class = _AnswerBuilder
     register_error_handlers(app)
     return app
+
+
+class _AnswerBuilder(ResponseBuilder[Any]):
+    """Powertools' response builder; an answer that neither its route nor itself asks to be compressed is
+    never compressed, so the request's headers are not read (and merged) to find out whether gzip would be
+    accepted."""
+
+    @staticmethod
+    def _has_compression_enabled(
+        route_compression: bool, response_compression: bool | None, event: Any
+    ) -> bool:
+        if not route_compression and not response_compression:
+            return False
+        return ResponseBuilder._has_compression_enabled(route_compression, response_compression, event)
 
 
 class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
@@ -148,7 +164,7 @@ class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
         return next_middleware(app)
 
     def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
-        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+        content_type = _content_type(app.current_event.get("headers")).strip().lower()
         if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
             raise RequestUnsupportedContentType(
                 "Unsupported content type",
@@ -163,6 +179,17 @@ class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
         # JSON (or no content type, which Powertools also reads as JSON): parsed once, by loads_request.
         body: dict[str, Any] = self._parse_json_data(app)
         return body
+
+
+def _content_type(headers: Any) -> str:
+    """The request's Content-Type, found by name case-insensitively (the last one wins, as in Powertools'
+    ``headers``), without copying every header into a new mapping first."""
+    found = ""
+    if isinstance(headers, dict):
+        for name, value in headers.items():
+            if name.lower() == "content-type" and isinstance(value, str):
+                found = value
+    return found
 
 
 class _AnswerValidation(OpenAPIResponseValidationMiddleware):
