@@ -111,8 +111,12 @@ def new_resolver() -> APIGatewayRestResolver:
     )
     # Powertools also parses form and multipart bodies (and a multipart type without a boundary raises a
     # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
-    app._request_validation_middleware = _JsonOnlyRequestValidation()
-    app._response_validation_middleware = _AnswerValidation(validation_serializer=_compact_json)
+    # One middleware validates the request and then the answer: Powertools' separate answer middleware is
+    # removed, so each call passes one middleware frame fewer (the route has no middlewares in between).
+    app._request_validation_middleware = _JsonOnlyRequestValidation(
+        _AnswerValidation(validation_serializer=_compact_json)
+    )
+    del app._response_validation_middleware
     app._response_builder_class = _AnswerBuilder
     register_error_handlers(app)
     return app
@@ -133,12 +137,22 @@ class _AnswerBuilder(ResponseBuilder[Any]):
 
 
 class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, with request bodies read as JSON only (415 for anything else)."""
+    """Powertools' request validation, with request bodies read as JSON only (415 for anything else); given
+    ``answers``, it also validates the route's answer on the way back (in place of Powertools' separate
+    answer middleware)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: _AnswerValidation | None = None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
+        self._answers = answers
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        """Validates the request, calls the route, then validates its answer (when given ``answers``)."""
+        response = self._validate_request(app, next_middleware)
+        if self._answers is None:
+            return response
+        return self._answers._handle_response(route=app.context["_route"], response=response)
+
+    def _validate_request(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         """Validates the request's declared inputs; a route declaring only a body skips the rest."""
         route: Route = app.context["_route"]
         dependant = route.dependant
