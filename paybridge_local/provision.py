@@ -1,20 +1,23 @@
-"""Creates every resource of ``template.yaml`` in an emulated AWS (moto, in-process or server mode).
+"""Creates every resource of ``template.yaml`` in an emulated AWS (moto, in-process or server mode), and
+registers each function's code, environment, API routes, EventBridge rules and schedules.
 
 Resource types with no runtime meaning locally (IAM, the API Gateway resource itself, the layer, alarms)
-are recorded but not created: the local API server and the handler router stand in for them.
+are recorded but not created: the local API server and the handler router stand in for them. How each
+emulated type is created is in ``resource_types``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import boto3
 
 from paybridge_local.policies import function_policies
+from paybridge_local.resource_types import ResourceCreator
 from paybridge_local.scheduler import ScheduleSpec, rate_seconds
 from paybridge_local.template import (
     ROOT,
@@ -153,6 +156,9 @@ def _parameters(document: Mapping[str, Any], overrides: Mapping[str, str]) -> di
 
 
 class _Creator:
+    """Creates each resource through ``ResourceCreator``, then registers each function's code, environment,
+    routes, rules and schedules."""
+
     def __init__(
         self,
         session: boto3.session.Session,
@@ -163,159 +169,33 @@ class _Creator:
         template_dir: Path,
         document: dict[str, Any],
     ) -> None:
-        self.session = session
         self.resolver = resolver
         self.result = result
-        self.stack = stack_name
-        self.secret_values = secret_values
         self.template_dir = template_dir
         self.document = document
-        self.region = result.region
-        self._clients: dict[str, Any] = {}
-        self._handlers: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
-            "AWS::DynamoDB::Table": self._table,
-            "AWS::Events::EventBus": self._bus,
-            "AWS::Events::Archive": self._archive,
-            "AWS::Events::Rule": self._rule,
-            "AWS::SQS::Queue": self._queue,
-            "AWS::SecretsManager::Secret": self._secret,
-            "AWS::KMS::Key": self._kms_key,
-            "AWS::KMS::Alias": self._kms_alias,
-            "AWS::Serverless::Function": self._function,
-            "AWS::Serverless::StateMachine": self._state_machine,
-            "AWS::Serverless::Api": self._api,
-            "AWS::Serverless::LayerVersion": self._layer,
-        }
-
-    def _client(self, service: str) -> Any:
-        # One client per service: creating a botocore client costs more than most calls it makes.
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service)  # type: ignore[call-overload]
-        return self._clients[service]
-
-    def _arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
-
-    def _name(self, logical_id: str) -> str:
-        return f"{self.stack}-{logical_id}"
+        self.resources = ResourceCreator(
+            session,
+            region=result.region,
+            account_id=ACCOUNT_ID,
+            stack=stack_name,
+            secret_values=secret_values,
+            template_dir=template_dir,
+        )
 
     def create(self, logical_id: str, body: dict[str, Any]) -> None:
         condition = body.get("Condition")
         if condition and not self.resolver.condition(condition):
             return
-        handler = self._handlers.get(body["Type"])
+        handler = self.resources.creator(body["Type"])
         if handler is None:
             # IAM, policies, alarms, log groups ... exist only on AWS; record that they were not emulated.
             self.result.skipped.append(f"{logical_id} ({body['Type']})")
-            self.resolver.attributes[logical_id] = {"Ref": self._name(logical_id)}
+            self.resolver.attributes[logical_id] = {"Ref": self.resources.name(logical_id)}
             return
         properties = self.resolver.resolve(body.get("Properties", {}))
         attributes = handler(logical_id, properties)
         self.resolver.attributes[logical_id] = attributes
         self.result.attributes[logical_id] = attributes
-
-    # ---- resource types ------------------------------------------------------------------------------
-    def _table(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        client = self._client("dynamodb")
-        name = p.get("TableName") or self._name(logical_id)
-        kwargs: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": p["KeySchema"],
-            "AttributeDefinitions": p["AttributeDefinitions"],
-            "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST"),
-        }
-        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
-            if key in p:
-                kwargs[key] = p[key]
-        if kwargs["BillingMode"] == "PROVISIONED":
-            kwargs["ProvisionedThroughput"] = p["ProvisionedThroughput"]
-        description = client.create_table(**kwargs)["TableDescription"]
-        ttl = p.get("TimeToLiveSpecification")
-        if ttl and ttl.get("Enabled"):
-            client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        attributes = {"Ref": name, "Arn": description["TableArn"]}
-        if "LatestStreamArn" in description:
-            attributes["StreamArn"] = description["LatestStreamArn"]
-        return attributes
-
-    def _bus(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p["Name"]
-        arn = self._client("events").create_event_bus(Name=name)["EventBusArn"]
-        return {"Ref": name, "Arn": arn, "Name": name}
-
-    def _archive(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("ArchiveName") or self._name(logical_id)
-        kwargs: dict[str, Any] = {"ArchiveName": name, "EventSourceArn": p["SourceArn"]}
-        if "EventPattern" in p:
-            kwargs["EventPattern"] = json.dumps(p["EventPattern"])
-        if "RetentionDays" in p:
-            kwargs["RetentionDays"] = int(p["RetentionDays"])
-        arn = self._client("events").create_archive(**kwargs)["ArchiveArn"]
-        return {"Ref": name, "Arn": arn, "ArchiveName": name}
-
-    def _rule(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("Name") or self._name(logical_id)
-        return self._put_rule(name, p.get("EventBusName", "default"), p["EventPattern"], p.get("Targets", []))
-
-    def _put_rule(
-        self, name: str, bus: str, pattern: dict[str, Any], targets: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        events = self._client("events")
-        arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")[
-            "RuleArn"
-        ]
-        if targets:
-            events.put_targets(Rule=name, EventBusName=bus, Targets=cast(Any, targets))
-        return {"Ref": name, "Arn": arn}
-
-    def _queue(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("QueueName") or self._name(logical_id)
-        attributes = {
-            k: str(v)
-            for k, v in p.items()
-            if k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "FifoQueue")
-        }
-        if "RedrivePolicy" in p:
-            attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
-        url = self._client("sqs").create_queue(QueueName=name, Attributes=cast(Any, attributes))["QueueUrl"]
-        arn = self._arn("sqs", name)
-        return {"Ref": url, "Arn": arn, "QueueName": name, "QueueUrl": url}
-
-    def _secret(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("Name") or self._name(logical_id)
-        value = self.secret_values.get(logical_id)
-        if value is None:
-            value = p.get("SecretString")
-        if value is None and "GenerateSecretString" in p:
-            generate = p["GenerateSecretString"]
-            document = json.loads(generate.get("SecretStringTemplate", "{}"))
-            document[generate.get("GenerateStringKey", "password")] = "local-generated-secret"
-            value = json.dumps(document)
-        if value is None:
-            raise TemplateError(f"secret {logical_id} has no value; supply one")
-        arn = self._client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
-        return {"Ref": arn, "Id": arn, "Name": name}
-
-    def _kms_key(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        kwargs = {k: p[k] for k in ("KeySpec", "KeyUsage", "Description") if k in p}
-        metadata = self._client("kms").create_key(**kwargs)["KeyMetadata"]
-        return {"Ref": metadata["KeyId"], "Arn": metadata["Arn"], "KeyId": metadata["KeyId"]}
-
-    def _kms_alias(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        self._client("kms").create_alias(AliasName=p["AliasName"], TargetKeyId=p["TargetKeyId"])
-        return {"Ref": p["AliasName"]}
-
-    def _api(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        # Served by the local API server; the id only appears in URLs and outputs.
-        return {"Ref": f"local-{logical_id.lower()}", "RootResourceId": "root"}
-
-    def _layer(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        # Locally the layer's package is simply on sys.path.
-        return {"Ref": self._arn("lambda", f"layer:{self._name(logical_id)}:1")}
-
-    def _function(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("FunctionName") or self._name(logical_id)
-        return {"Ref": name, "Arn": self._arn("lambda", f"function:{name}")}
 
     def finish_function(self, logical_id: str, body: dict[str, Any]) -> None:
         """Registers the function's code and environment, its API routes and its EventBridge rules.
@@ -371,8 +251,8 @@ class _Creator:
                 target["RetryPolicy"] = p["RetryPolicy"]
             if "InputPath" in p:
                 target["InputPath"] = p["InputPath"]
-            name = p.get("RuleName") or self._name(f"{logical_id}{event_name}")
-            self._put_rule(name, p.get("EventBusName", "default"), p["Pattern"], [target])
+            name = p.get("RuleName") or self.resources.name(f"{logical_id}{event_name}")
+            self.resources.put_rule(name, p.get("EventBusName", "default"), p["Pattern"], [target])
         elif kind in ("Schedule", "ScheduleV2"):
             self._schedule(logical_id, event_name, p, arn)
         else:
@@ -382,9 +262,9 @@ class _Creator:
         expression = p["Schedule"] if "Schedule" in p else p["ScheduleExpression"]
         period = rate_seconds(expression)
         disabled = p.get("Enabled") is False or str(p.get("State", "ENABLED")).upper() == "DISABLED"
-        name = p.get("Name") or self._name(f"{logical_id}{event_name}")
+        name = p.get("Name") or self.resources.name(f"{logical_id}{event_name}")
         # The rule exists in moto for people and scripts to see; moto never fires it, LocalScheduler does.
-        rule_arn = self._client("events").put_rule(
+        rule_arn = self.resources.client("events").put_rule(
             Name=name, ScheduleExpression=expression, State="DISABLED" if disabled else "ENABLED"
         )["RuleArn"]
         if disabled:
@@ -409,19 +289,3 @@ class _Creator:
             api = self.document["Resources"].get(api_logical_id, {})
             authorizer = api.get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
         return authorizer == "AWS_IAM"
-
-    def _state_machine(self, logical_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        name = p.get("Name") or self._name(logical_id)
-        if "DefinitionUri" in p:
-            text = (self.template_dir / p["DefinitionUri"]).read_text(encoding="utf-8")
-        else:
-            text = json.dumps(p["Definition"])
-        for key, value in p.get("DefinitionSubstitutions", {}).items():
-            text = text.replace("${" + key + "}", str(value))
-        arn = self._client("stepfunctions").create_state_machine(
-            name=name,
-            definition=text,
-            roleArn=self._arn("iam", f"role/{name}-role").replace(f":{self.region}:", "::"),
-            type=p.get("Type", "STANDARD"),
-        )["stateMachineArn"]
-        return {"Ref": arn, "Arn": arn, "Name": name}

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from paybridge.dal.pending_orders import STATUS_ABANDONED, STATUS_STALE
 from paybridge.logic.pending_orders import execution_name
+from paybridge.models.pending_order import STATUS_ABANDONED, STATUS_STALE
 from paybridge_local.api_gateway import LocalApiGateway
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from paybridge.dal.pending_orders import STATUS_FAILED, STATUS_WAITING
 from paybridge.logic.pending_orders import execution_name
+from paybridge.models.pending_order import STATUS_FAILED, STATUS_WAITING
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
 from tests.helpers import EVENTS

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from paybridge.dal.pending_orders import STATUS_FAILED, STATUS_RESOLVED, STATUS_STALE, STATUS_WAITING
 from paybridge.logic.pending_orders import release_pending_order
+from paybridge.models.pending_order import STATUS_FAILED, STATUS_RESOLVED, STATUS_STALE, STATUS_WAITING
 from paybridge_local.simulator import JuspaySimulator
 from paybridge_local.stack import LocalStack
 

@@ -12,7 +12,6 @@ from pydantic import SecretStr
 
 from paybridge.config import JuspayConfig
 from paybridge.juspay import JuspayClient, build_session, format_amount, parse_api_key_secret, shared_session
-from paybridge.juspay.client import order_routing_id
 from paybridge.juspay.transport import (
     JuspayBasicAuth,
     PerCallRetryAdapter,
@@ -20,6 +19,7 @@ from paybridge.juspay.transport import (
     retry_policy,
     single_shot_retry,
 )
+from paybridge.juspay.wire import order_routing_id
 
 KEY = "unit_KEY_7f3a_never_in_repr"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from paybridge.dal.refunds import record_from_item, record_to_item
+from paybridge.dal.refund_items import record_from_item, record_to_item
 from paybridge.models.refund import (
     FAILED,
     MANUAL_REVIEW,

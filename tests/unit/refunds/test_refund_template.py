@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from paybridge.dal.refunds import OPEN_BY_NEXT_CHECK_INDEX, UNIQUE_REQUEST_ID_INDEX
+from paybridge.dal.refund_checks import OPEN_BY_NEXT_CHECK_INDEX
+from paybridge.dal.refunds import UNIQUE_REQUEST_ID_INDEX
 from paybridge.logic.track_refund import REFUND_EVENTS
 from paybridge_local.template import load_template
 

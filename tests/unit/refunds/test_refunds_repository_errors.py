@@ -9,7 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from paybridge.dal.dynamo import from_item, to_item
-from paybridge.dal.refunds import NewRefund, RefundsRepository, record_from_item, record_to_item
+from paybridge.dal.refund_items import record_from_item, record_to_item
+from paybridge.dal.refunds import NewRefund, RefundsRepository
 from paybridge.errors import ConflictError, UnprocessableError
 from paybridge.models.refund import FAILED, PENDING, RefundRecord, next_transition, unique_request_id
 

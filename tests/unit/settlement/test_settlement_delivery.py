@@ -11,22 +11,23 @@ from typing import Any
 
 import pytest
 
-from paybridge.dal.orders import OrdersRepository, OrderStatus
+from paybridge.dal.orders import OrderRecord, OrdersRepository, OrderStatus
 from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.dal.wallets import WalletRepository
 from paybridge.errors import JuspayUnavailableError, PublishError
 from paybridge.logic.settle_order import SettleDependencies, events_for, settle_order
 from paybridge.models.juspay import Order
+from paybridge.models.wallet import Wallet
 from tests.unit.settlement.conftest import Clock, create_table
 from tests.unit.settlement.test_settle_order_logic import DETAIL, ORDER, FakePublisher, fund
 
 
 class HookedJuspay:
-    """Answers ``ORDER`` (or raises ``error``), after running ``meanwhile``: what another writer does while
-    settlement waits for Juspay, between its read and its transaction."""
+    """Answers ``ORDER`` (or raises ``error`` when set), after running ``meanwhile``: what another writer does
+    while settlement waits for Juspay, between its read and its transaction."""
 
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
+    def __init__(self) -> None:
+        self.error: Exception | None = None
         self.meanwhile: list[Callable[[], object]] = []
         self.calls = 0
 
@@ -55,17 +56,21 @@ def calls(dynamodb: Any) -> Counter[str]:
 
 
 class Wiring:
+    """Settlement's dependencies over the real repositories: a ``HookedJuspay``, a ``FakePublisher`` and a
+    ``release_pending`` that records each release and resolves the follow as the real one does."""
+
     def __init__(
         self,
         wallets: WalletRepository,
         orders: OrdersRepository,
         pending: PendingOrdersRepository,
         clock: Clock,
-        juspay: HookedJuspay | None = None,
     ) -> None:
-        self.juspay = juspay or HookedJuspay()
+        self.juspay = HookedJuspay()
         self.publisher = FakePublisher()
         self.released: list[tuple[str, str]] = []
+        self.wallets = wallets
+        self.orders = orders
         self.pending = pending
         self.deps = SettleDependencies(
             juspay=self.juspay,
@@ -81,32 +86,55 @@ class Wiring:
         self.released.append((order_id, status))
         self.pending.resolve_by_webhook(order_id, status, now=self.deps.clock())
 
+    def wallet(self) -> Wallet:
+        """The customer's wallet as stored now."""
+        wallet = self.wallets.get_wallet("cust-9")
+        assert wallet is not None
+        return wallet
 
-def test_the_first_delivery_reads_once_and_writes_once(
-    wallets: WalletRepository,
-    orders: OrdersRepository,
-    pending: PendingOrdersRepository,
-    clock: Clock,
-    calls: Counter[str],
-) -> None:
+    def record(self) -> OrderRecord:
+        """The order's record as stored now."""
+        record = self.orders.get("ord-9")
+        assert record is not None
+        return record
+
+    def follow(self) -> dict[str, Any]:
+        """The order's pending-orders item as stored now."""
+        follow = self.pending.get("ord-9")
+        assert follow is not None
+        return follow
+
+
+@pytest.fixture
+def bare(
+    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
+) -> Wiring:
+    """Settlement wired over the repositories; the customer has no wallet yet."""
+    return Wiring(wallets, orders, pending, clock)
+
+
+@pytest.fixture
+def wiring(bare: Wiring, wallets: WalletRepository, clock: Clock) -> Wiring:
+    """Settlement wired over the repositories; the customer's wallet holds 10,000 (``fund``)."""
     fund(wallets, clock)
+    return bare
+
+
+def test_the_first_delivery_reads_once_and_writes_once(wiring: Wiring, calls: Counter[str]) -> None:
     calls.clear()
-    wiring = Wiring(wallets, orders, pending, clock)
 
     result = settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
 
     assert (result.action, result.status, result.follow_resolved) == ("debited", "SETTLED", True)
     assert calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
     assert wiring.released == [], "the resolution rode along in the debit's transaction"
-    follow = pending.get("ord-9")
-    assert follow is not None
+    follow = wiring.follow()
     assert (follow["status"], follow["resolved_by"], follow["resolved_status"]) == (
         "RESOLVED",
         "webhook",
         "PARTIAL_CHARGED",
     )
-    record = orders.get("ord-9")
-    assert record is not None
+    record = wiring.record()
     assert (record.status, record.published_by, record.events_published) == (
         OrderStatus.SETTLED,
         "bus-1",
@@ -115,16 +143,11 @@ def test_the_first_delivery_reads_once_and_writes_once(
     assert record.last_event_id == "evt-1"
     # Built from the values written, not read back: identical to what the stored record gives.
     assert wiring.publisher.events == [("paybridge", t, d) for t, d in events_for(record)]
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
+    wallet = wiring.wallet()
     assert (wallet.balance_minor, wallet.entry_count) == (9_000, 2)
 
 
-def test_only_a_redelivery_of_the_settling_event_publishes_again(
-    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
-) -> None:
-    fund(wallets, clock)
-    wiring = Wiring(wallets, orders, pending, clock)
+def test_only_a_redelivery_of_the_settling_event_publishes_again(wiring: Wiring) -> None:
     settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
 
     # Lambda's retry of bus-1 (its first invocation may have died before publishing): again, identical.
@@ -138,22 +161,15 @@ def test_only_a_redelivery_of_the_settling_event_publishes_again(
     assert wiring.publisher.events[0] == wiring.publisher.events[1]
     assert wiring.juspay.calls == 1, "a closed order is not asked about again"
     assert wiring.released == [], "the follow was resolved with the debit"
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
-    assert wallet.balance_minor == 9_000
+    assert wiring.wallet().balance_minor == 9_000
 
 
-def test_a_failed_publish_takes_the_mark_back_and_the_next_delivery_publishes_once(
-    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
-) -> None:
-    fund(wallets, clock)
-    wiring = Wiring(wallets, orders, pending, clock)
+def test_a_failed_publish_takes_the_mark_back_and_the_next_delivery_publishes_once(wiring: Wiring) -> None:
     wiring.publisher.fail_next = 1
 
     with pytest.raises(PublishError):
         settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
-    record = orders.get("ord-9")
-    assert record is not None
+    record = wiring.record()
     assert record.status is OrderStatus.SETTLED
     assert not record.events_published
 
@@ -162,19 +178,14 @@ def test_a_failed_publish_takes_the_mark_back_and_the_next_delivery_publishes_on
     settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
 
     assert wiring.publisher.types() == ["OrderSettled"]
-    record = orders.get("ord-9")
-    assert record is not None
+    record = wiring.record()
     assert record.events_published
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
-    assert wallet.balance_minor == 9_000
+    assert wiring.wallet().balance_minor == 9_000
 
 
 def test_a_follow_opened_while_juspay_is_asked_is_released_after_the_debit(
-    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
+    wiring: Wiring, pending: PendingOrdersRepository, clock: Clock
 ) -> None:
-    fund(wallets, clock)
-    wiring = Wiring(wallets, orders, pending, clock)
     wiring.juspay.meanwhile.append(
         lambda: pending.open_follow(
             "ord-9",
@@ -191,20 +202,15 @@ def test_a_follow_opened_while_juspay_is_asked_is_released_after_the_debit(
 
     assert (result.action, result.follow_resolved) == ("debited", False)
     assert wiring.released == [("ord-9", "PARTIAL_CHARGED")]
-    follow = pending.get("ord-9")
-    assert follow is not None
+    follow = wiring.follow()
     assert (follow["status"], follow["resolved_by"]) == ("RESOLVED", "webhook")
     assert wiring.publisher.types() == ["OrderSettled"]
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
-    assert wallet.balance_minor == 9_000
+    assert wiring.wallet().balance_minor == 9_000
 
 
 def test_a_credit_landing_after_the_read_costs_a_retry_not_a_wrong_debit(
-    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
+    wiring: Wiring, wallets: WalletRepository, clock: Clock
 ) -> None:
-    fund(wallets, clock)
-    wiring = Wiring(wallets, orders, pending, clock)
     wiring.juspay.meanwhile.append(
         lambda: wallets.credit(
             customer_id="cust-9", amount_minor=500, currency="INR", idempotency_key="late", now=clock()
@@ -219,21 +225,18 @@ def test_a_credit_landing_after_the_read_costs_a_retry_not_a_wrong_debit(
         (2, "CREDIT", 10_500),
         (3, "DEBIT", 9_500),
     ]
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
+    wallet = wiring.wallet()
     assert (wallet.balance_minor, wallet.entry_count) == (9_500, 3)
 
 
-def test_juspay_unreachable_notes_the_order_received_for_reconciliation(
-    wallets: WalletRepository, orders: OrdersRepository, pending: PendingOrdersRepository, clock: Clock
-) -> None:
-    wiring = Wiring(wallets, orders, pending, clock, HookedJuspay(JuspayUnavailableError("down")))
+def test_juspay_unreachable_notes_the_order_received_for_reconciliation(bare: Wiring) -> None:
+    wiring = bare
+    wiring.juspay.error = JuspayUnavailableError("down")
 
     with pytest.raises(JuspayUnavailableError):
         settle_order(DETAIL, wiring.deps, bus_event_id="bus-1")
 
-    record = orders.get("ord-9")
-    assert record is not None
+    record = wiring.record()
     assert (record.status, record.customer_id, record.last_event_id) == (
         OrderStatus.RECEIVED,
         "cust-9",
@@ -243,14 +246,8 @@ def test_juspay_unreachable_notes_the_order_received_for_reconciliation(
 
 
 def test_an_order_closed_while_juspay_is_asked_is_not_debited_and_not_read_again(
-    wallets: WalletRepository,
-    orders: OrdersRepository,
-    pending: PendingOrdersRepository,
-    clock: Clock,
-    calls: Counter[str],
+    wiring: Wiring, orders: OrdersRepository, clock: Clock, calls: Counter[str]
 ) -> None:
-    fund(wallets, clock)
-    wiring = Wiring(wallets, orders, pending, clock)
     # Refund tracking records the online part refunded in full (and owns that publication) meanwhile.
     wiring.juspay.meanwhile.append(
         lambda: orders.record("ord-9", OrderStatus.REFUNDED, now=clock(), has_events=True)
@@ -265,6 +262,4 @@ def test_an_order_closed_while_juspay_is_asked_is_not_debited_and_not_read_again
     assert calls["GetItem"] == 1
     assert calls["TransactWriteItems"] == 1
     assert wiring.publisher.types() == []
-    wallet = wallets.get_wallet("cust-9")
-    assert wallet is not None
-    assert wallet.balance_minor == 10_000
+    assert wiring.wallet().balance_minor == 10_000

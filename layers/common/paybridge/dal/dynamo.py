@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -19,6 +20,11 @@ def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """DynamoDB attribute values → Python values (numbers come back as ``Decimal``)."""
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """A moment as whole epoch seconds: what a DynamoDB TTL attribute (``expires_at``) holds."""
+    return int(moment.timestamp())
 
 
 def error_code(exc: Exception) -> str:

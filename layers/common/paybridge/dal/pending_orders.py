@@ -1,13 +1,12 @@
 """The pending orders table: one item per order followed by the pending-order state machine (pk order_id).
 
 It holds the task token of the wait in progress, so settlement can end that wait, and the order's
-pending-tracking state: WAITING → RESOLVED (by poll or webhook) | STALE (deadline passed) | FAILED |
-ABANDONED (no payment attempt before the order expired). ``follow`` numbers the follows of one order: a
-follow that ended may be followed by another (a new payment attempt), opened with a conditional write so
-concurrent starts agree on one. Every write of a follow's execution is conditioned on its ``follow``, so
-a superseded execution cannot touch its successor's state; a webhook resolution and a poll racing each
-other agree on one outcome. Items expire (DynamoDB TTL ``expires_at``) a retention period after the
-deadline or the resolution.
+pending-tracking state (``models/pending_order.py``): WAITING → RESOLVED (by poll or webhook) | STALE |
+FAILED | ABANDONED. ``follow`` numbers the follows of one order: a follow that ended may be followed by
+another (a new payment attempt), opened with a conditional write so concurrent starts agree on one. Every
+write of a follow's execution is conditioned on its ``follow``, so a superseded execution cannot touch its
+successor's state; a webhook resolution and a poll racing each other agree on one outcome. Items expire
+(DynamoDB TTL ``expires_at``) a retention period after the deadline or the resolution.
 """
 
 from __future__ import annotations
@@ -15,29 +14,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
+from paybridge.dal.dynamo import epoch_seconds, from_item, to_item, update_if
+from paybridge.dal.pending_order_resolutions import WebhookResolutions
+from paybridge.models.pending_order import (
+    RESOLVED_BY_POLL,
+    STATUS_ABANDONED,
+    STATUS_FAILED,
+    STATUS_RESOLVED,
+    STATUS_STALE,
+    STATUS_WAITING,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-STATUS_WAITING = "WAITING"
-STATUS_RESOLVED = "RESOLVED"
-STATUS_STALE = "STALE"
-STATUS_FAILED = "FAILED"
-STATUS_ABANDONED = "ABANDONED"
-
-RESOLVED_BY_POLL = "poll"
-RESOLVED_BY_WEBHOOK = "webhook"
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
+__all__ = ["PendingOrdersRepository"]
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-class PendingOrdersRepository:
-    """Reads and writes the pending orders table."""
+class PendingOrdersRepository(WebhookResolutions):
+    """Reads and writes the pending orders table (webhook resolutions: ``WebhookResolutions``)."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, *, retention: timedelta = timedelta(days=7)):
         self._client = client
@@ -74,7 +69,7 @@ class PendingOrdersRepository:
             ":deadline": deadline_at.isoformat(),
             ":zero": 0,
             ":trigger": trigger,
-            ":expires": _epoch(max(deadline_at, now) + self._retention),
+            ":expires": epoch_seconds(max(deadline_at, now) + self._retention),
         }
         sets = [
             "follow = :follow",
@@ -133,7 +128,7 @@ class PendingOrdersRepository:
             ":polls": polls,
             ":now": now.isoformat(),
             ":waiting": STATUS_WAITING,
-            ":expires": _epoch(max(deadline_at, now) + self._retention),
+            ":expires": epoch_seconds(max(deadline_at, now) + self._retention),
         }
         sets = [
             "task_token = :token",
@@ -175,7 +170,7 @@ class PendingOrdersRepository:
                 ":last": status,
                 ":now": now.isoformat(),
                 ":waiting": STATUS_WAITING,
-                ":expires": _epoch(max(deadline_at, now) + self._retention),
+                ":expires": epoch_seconds(max(deadline_at, now) + self._retention),
             },
             condition="follow = :follow AND #status = :waiting",
         )
@@ -197,64 +192,10 @@ class PendingOrdersRepository:
                 ":last": status,
                 ":polls": polls,
                 ":now": now.isoformat(),
-                ":expires": _epoch(now + self._retention),
+                ":expires": epoch_seconds(now + self._retention),
             },
             condition="follow = :follow AND (#status <> :resolved OR resolved_by = :poll)",
         )
-
-    def resolve_by_webhook(
-        self, order_id: str, status: str, *, now: datetime, retention: timedelta | None = None
-    ) -> dict[str, Any] | None:
-        """Marks the order RESOLVED by a webhook; returns the item as it was before (``{}`` if there was
-        none, so no execution exists yet), or None if it was already RESOLVED."""
-        expression, values = self._webhook_resolution(status, now, retention)
-        try:
-            response = self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": order_id}),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_not_exists(order_id) OR #status <> :resolved",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_OLD",
-            )
-        except Exception as exc:
-            if error_code(exc) == _CONDITION_FAILED:
-                return None
-            raise
-        return from_item(response.get("Attributes", {}))
-
-    def resolution_update(self, order_id: str, status: str, *, now: datetime) -> dict[str, Any]:
-        """The ``TransactItems`` entry doing what ``resolve_by_webhook`` does for an order never followed
-        (settlement's debit carries it): it fails when an item appeared since the caller read none."""
-        expression, values = self._webhook_resolution(status, now, None)
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item({"order_id": order_id}),
-                "UpdateExpression": expression,
-                "ConditionExpression": "attribute_not_exists(order_id)",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item(values),
-            }
-        }
-
-    def _webhook_resolution(
-        self, status: str, now: datetime, retention: timedelta | None
-    ) -> tuple[str, dict[str, Any]]:
-        keep = retention if retention is not None else self._retention
-        expression = (
-            "SET #status = :resolved, resolved_by = :webhook, resolved_status = :status, "
-            "resolved_at = :now, expires_at = :expires REMOVE task_token"
-        )
-        values = {
-            ":resolved": STATUS_RESOLVED,
-            ":webhook": RESOLVED_BY_WEBHOOK,
-            ":status": status,
-            ":now": now.isoformat(),
-            ":expires": _epoch(now + keep),
-        }
-        return expression, values
 
     def mark_stale(self, order_id: str, *, follow: int, status: str, polls: int, now: datetime) -> bool:
         """Marks the follow STALE (deadline passed, still pending). False when it was RESOLVED meanwhile."""
@@ -280,7 +221,7 @@ class PendingOrdersRepository:
                 ":last": status,
                 ":polls": polls,
                 ":now": now.isoformat(),
-                ":expires": _epoch(now + self._retention),
+                ":expires": epoch_seconds(now + self._retention),
             },
             condition="follow = :follow AND #status <> :resolved",
         )
@@ -298,7 +239,7 @@ class PendingOrdersRepository:
                 ":resolved": STATUS_RESOLVED,
                 ":error": error,
                 ":now": now.isoformat(),
-                ":expires": _epoch(now + self._retention),
+                ":expires": epoch_seconds(now + self._retention),
             },
             condition="follow = :follow AND #status <> :resolved",
         )

@@ -1,4 +1,5 @@
-"""The refunds table's items: a ``RefundRecord`` to and from its DynamoDB item.
+"""The refunds table's items: a ``RefundRecord`` to and from its DynamoDB item, and the update that brings a
+stored item to a record's new state.
 
 An open refund with a check time also carries ``sweep_key`` (``OPEN``): with ``next_check_at`` it keys the
 sparse GSI ``OpenByNextCheck`` that the refund sweep reads ("open, next check at or before now") without a
@@ -88,3 +89,38 @@ def record_from_item(item: dict[str, Any]) -> RefundRecord:
         **{name: item.get(name) for name in _OPTIONAL},
         requested_minor=int(item["requested_minor"]) if item.get("requested_minor") is not None else None,
     )
+
+
+def state_update(after: RefundRecord, *, now: str) -> tuple[str, dict[str, Any]]:
+    """The ``UpdateExpression`` and its values that write ``after``'s state (status, attempt and its ids,
+    Juspay's answer, the sweep's schedule) onto the stored refund; the caller adds its condition."""
+    values: dict[str, Any] = {
+        ":status": after.status,
+        ":attempt": after.attempt,
+        ":uid": after.unique_request_id,
+        ":ids": list(after.attempt_ids),
+        ":now": now,
+    }
+    sets = [
+        "#status = :status",
+        "attempt = :attempt",
+        "unique_request_id = :uid",
+        "attempt_ids = :ids",
+        "updated_at = :now",
+    ]
+    removes = []
+    for name in ("juspay_status", "error_code", "error_message"):
+        value = getattr(after, name)
+        if value is None:
+            removes.append(name)
+        else:
+            values[f":{name}"] = value
+            sets.append(f"{name} = :{name}")
+    if after.next_check_at is None:
+        # A final refund leaves the sweep's sparse index.
+        removes += ["sweep_key", "next_check_at"]
+    else:
+        values.update({":open": SWEEP_OPEN, ":next": after.next_check_at, ":checks": after.checks})
+        sets += ["sweep_key = :open", "next_check_at = :next", "checks = :checks"]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return expression, values

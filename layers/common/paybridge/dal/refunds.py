@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from paybridge.dal.dynamo import error_code, from_item, to_item
-from paybridge.dal.refund_checks import OPEN_BY_NEXT_CHECK_INDEX, RefundChecks  # noqa: F401 (re-exported)
+from paybridge.dal.dynamo import error_code, from_item, to_item, update_if
+from paybridge.dal.refund_checks import RefundChecks
 from paybridge.dal.refund_items import (
     REFUND_PREFIX,
-    SWEEP_OPEN,
     record_from_item,
     record_to_item,
     refund_sk,
+    state_update,
 )
 from paybridge.errors import ConflictError, UnprocessableError
 from paybridge.models.refund import (
@@ -193,56 +193,17 @@ class RefundsRepository(RefundChecks):
     def apply(self, record: RefundRecord, transition: Transition, *, now: str) -> RefundRecord | None:
         """Writes ``transition`` if the refund is still where ``record`` saw it; None if it moved on."""
         after = applied(record, transition, now=now)
-        values: dict[str, Any] = {
-            ":status": after.status,
-            ":attempt": after.attempt,
-            ":uid": after.unique_request_id,
-            ":ids": list(after.attempt_ids),
-            ":now": now,
-            ":seen_status": record.status,
-            ":seen_uid": record.unique_request_id,
-        }
-        sets = [
-            "#status = :status",
-            "attempt = :attempt",
-            "unique_request_id = :uid",
-            "attempt_ids = :ids",
-            "updated_at = :now",
-        ]
-        removes = []
-        for name in ("juspay_status", "error_code", "error_message"):
-            value = getattr(after, name)
-            if value is None:
-                removes.append(name)
-            else:
-                values[f":{name}"] = value
-                sets.append(f"{name} = :{name}")
-        if after.next_check_at is None:
-            removes += ["sweep_key", "next_check_at"]
-        else:
-            values.update({":open": SWEEP_OPEN, ":next": after.next_check_at, ":checks": after.checks})
-            sets += ["sweep_key = :open", "next_check_at = :next", "checks = :checks"]
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
-                UpdateExpression=expression,
-                ConditionExpression="#status = :seen_status AND unique_request_id = :seen_uid",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(values),
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise
-        return after
+        expression, values = state_update(after, now=now)
+        values.update({":seen_status": record.status, ":seen_uid": record.unique_request_id})
+        condition = "#status = :seen_status AND unique_request_id = :seen_uid"
+        moved = self._update(record, expression, values, condition)
+        return after if moved else None
 
     def mark_announced(self, record: RefundRecord, *, now: str) -> None:
         """Notes that the event for the refund's current status is on the bus."""
         self._client.update_item(
             TableName=self.table_name,
-            Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+            Key=to_item(_key(record)),
             UpdateExpression="SET announced = :status, announced_at = :now",
             ExpressionAttributeValues=to_item({":status": record.status, ":now": now}),
         )
@@ -265,28 +226,28 @@ class RefundsRepository(RefundChecks):
             values.update({":amount": amount_minor, ":first": record.amount_minor})
             first = record.requested_minor if record.requested_minor is not None else record.amount_minor
             after = replace(after, amount_minor=amount_minor, requested_minor=first)
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
-                UpdateExpression=expression,
-                ConditionExpression="#status = :requested AND unique_request_id = :uid",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item(values),
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise
-        return after
+        sent = self._update(record, expression, values, "#status = :requested AND unique_request_id = :uid")
+        return after if sent else None
 
     def note_error(self, record: RefundRecord, *, code: str, now: str) -> None:
         """Records the last error of a call whose outcome is unknown (for the person reading the table)."""
         self._client.update_item(
             TableName=self.table_name,
-            Key=to_item({"order_id": record.order_id, "sk": refund_sk(record.seq)}),
+            Key=to_item(_key(record)),
             UpdateExpression="SET last_error = :code, last_error_at = :now ADD unknown_outcomes :one",
             ExpressionAttributeValues=to_item({":code": code, ":now": now, ":one": 1}),
+        )
+
+    def _update(self, record: RefundRecord, expression: str, values: dict[str, Any], condition: str) -> bool:
+        """UpdateItem on the refund under ``condition``; False when it does not hold (the refund moved on)."""
+        return update_if(
+            self._client,
+            table_name=self.table_name,
+            key=_key(record),
+            expression=expression,
+            condition=condition,
+            values=values,
+            names={"#status": "status"},
         )
 
     def _last_seq(self, order_id: str) -> int:
@@ -301,3 +262,7 @@ class RefundsRepository(RefundChecks):
         )
         items = response.get("Items", [])
         return int(from_item(items[0])["seq"]) if items else 0
+
+
+def _key(record: RefundRecord) -> dict[str, str]:
+    return {"order_id": record.order_id, "sk": refund_sk(record.seq)}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from paybridge.dal.dynamo import from_item, to_item
-from paybridge.dal.ledger_table import WALLET_SK, WalletRead, wallet_from_item, wallet_pk
+from paybridge.dal.ledger_items import WALLET_SK, wallet_from_item, wallet_pk
+from paybridge.dal.ledger_table import WalletRead
 from paybridge.dal.order_record import OrderRecord, record_from_item
 from paybridge.errors import DependencyUnavailableError
 

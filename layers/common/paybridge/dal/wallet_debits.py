@@ -15,17 +15,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from paybridge.dal.ledger_items import WALLET_SK, debit_marker_key, entry_item, wallet_from_item, wallet_pk
 from paybridge.dal.ledger_table import (
-    WALLET_SK,
     DebitResult,
     DebitStatus,
     LedgerTable,
     TransactionCancelledError,
     WalletRead,
-    debit_marker_key,
-    entry_item,
-    wallet_from_item,
-    wallet_pk,
 )
 from paybridge.errors import WalletConflictError
 from paybridge.models.wallet import EntryType, LedgerEntry, Wallet, WalletStatus

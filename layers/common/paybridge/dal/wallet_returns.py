@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from paybridge.dal.ledger_table import TransactionCancelledError, entry_item, reversal_marker_key
+from paybridge.dal.ledger_items import entry_item, reversal_marker_key
+from paybridge.dal.ledger_table import TransactionCancelledError
 from paybridge.dal.wallets import WalletRepository
 from paybridge.errors import ConflictError, WalletConflictError
 from paybridge.models.wallet import EntryType, LedgerEntry

@@ -33,8 +33,8 @@ from datetime import datetime
 from typing import Any
 
 from paybridge.dal.dynamo import from_item, to_item
+from paybridge.dal.ledger_items import WALLET_SK, entry_from_item, entry_item, reversal_marker_key, wallet_pk
 from paybridge.dal.ledger_table import (
-    WALLET_SK,
     CreditResult,
     CreditStatus,
     DebitResult,
@@ -42,10 +42,6 @@ from paybridge.dal.ledger_table import (
     ReversalResult,
     ReversalStatus,
     TransactionCancelledError,
-    entry_from_item,
-    entry_item,
-    reversal_marker_key,
-    wallet_pk,
 )
 from paybridge.dal.wallet_debits import WalletDebits
 from paybridge.errors import ConflictError, UnprocessableError, WalletConflictError

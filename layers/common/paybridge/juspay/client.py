@@ -19,7 +19,6 @@ connection could not be made at all.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +30,7 @@ from urllib3.util.retry import Retry
 
 from paybridge.config import JuspayConfig
 from paybridge.juspay.calls import JuspayCaller, parse_answer
+from paybridge.juspay.mandates import MandateCalls
 from paybridge.juspay.transport import (
     JuspayBasicAuth,
     idempotent_retry,
@@ -41,34 +41,25 @@ from paybridge.juspay.wire import (
     check_unique_request_id,
     format_amount,
     order_routing_id,
-    parse_api_key_secret,
-    require_customer,
+    session_body,
+    session_routing_id,
+    update_order_form,
 )
-from paybridge.models.juspay import (
-    Mandate,
-    MandateList,
-    Order,
-    Refund,
-    Session,
-)
+from paybridge.models.juspay import Order, Refund, Session
 
 if TYPE_CHECKING:
     # joserfc costs more to import than boto3; only encrypted mode uses it (calls.py).
     from paybridge.juspay.jwe import JweKeys
 
-__all__ = ["JuspayClient", "MandateCommand", "format_amount", "order_routing_id", "parse_api_key_secret"]
+__all__ = ["JuspayClient", "RefundType"]
 
-MandateCommand = Literal["check_status", "revoke", "pause", "resume"]
 RefundType = Literal["STANDARD", "INSTANT", "INSTANT_WITH_FALLBACK"]
 
-_UDF_FIELDS = frozenset(f"udf{i}" for i in range(1, 11))
-_ADDRESS_PREFIXES = ("billing_address_", "shipping_address_")
 
+class JuspayClient(MandateCalls):
+    """Typed client for Juspay's order, refund, mandate and session APIs (mandate calls: ``MandateCalls``).
 
-class JuspayClient:
-    """Typed client for Juspay's order, refund, mandate and session APIs.
-
-    ``api_key`` comes from Secrets Manager (see ``parse_api_key_secret``); ``session`` defaults to the
+    ``api_key`` comes from Secrets Manager (see ``wire.parse_api_key_secret``); ``session`` defaults to the
     container's shared one. Pass a session from ``transport.build_session()`` if you pass one at all: a
     plain ``requests.Session`` ignores the per-call retry policies.
     """
@@ -177,26 +168,13 @@ class JuspayClient:
         ``shipping_address_``. Not retried once sent: Juspay advises against updating an order whose
         transaction has started, and a blind repeat could land after the customer began paying.
         """
-        form: dict[str, str] = {}
-        if amount is not None:
-            form["amount"] = format_amount(amount)
-        for key, value in (udfs or {}).items():
-            if key not in _UDF_FIELDS:
-                raise ValueError(f"not an updatable udf field: {key!r}")
-            form[key] = value
-        for key, value in (address or {}).items():
-            if not key.startswith(_ADDRESS_PREFIXES):
-                raise ValueError(f"not an address field: {key!r}")
-            form[key] = value
-        if not form:
-            raise ValueError("update_order needs at least one of amount, udfs, address")
         data = self._caller.call(
             "update_order",
             "POST",
             f"/orders/{quote(order_id, safe='')}",
             routing_id=order_routing_id(order_id, customer_id),
             retry=self._single_shot,
-            form=form,
+            form=update_order_form(amount, udfs, address),
         )
         return parse_answer("update_order", Order, data)
 
@@ -258,72 +236,6 @@ class JuspayClient:
         )
         return parse_answer("refund_txn", Refund, data)
 
-    # --- Mandates ----------------------------------------------------------------------------------------
-    def mandate_command(
-        self,
-        mandate_id: str,
-        command: MandateCommand,
-        *,
-        customer_id: str,
-        params: Mapping[str, str] | None = None,
-    ) -> Mandate:
-        """``POST /mandates/{mandate_id}`` with ``command`` and its extra form ``params``.
-
-        Only ``check_status`` is retried after the request was sent: it reads. Revoke, pause and resume
-        change state, and a repeat after an unknown outcome may fail ("already revoked") and hide success.
-        """
-        form = {"command": command, **(params or {})}
-        retry = self._idempotent if command == "check_status" else self._single_shot
-        data = self._caller.call(
-            f"mandate_{command}",
-            "POST",
-            f"/mandates/{quote(mandate_id, safe='')}",
-            routing_id=require_customer(customer_id),
-            retry=retry,
-            form=form,
-        )
-        return parse_answer(f"mandate_{command}", Mandate, data)
-
-    def check_mandate_status(self, mandate_id: str, *, customer_id: str) -> Mandate:
-        """``command=check_status``: the mandate's current state."""
-        return self.mandate_command(mandate_id, "check_status", customer_id=customer_id)
-
-    def revoke_mandate(self, mandate_id: str, *, customer_id: str) -> Mandate:
-        """``command=revoke``: cancels the mandate for good (status REVOKED)."""
-        return self.mandate_command(mandate_id, "revoke", customer_id=customer_id)
-
-    def pause_mandate(
-        self,
-        mandate_id: str,
-        *,
-        pause_start_date: str | None = None,
-        pause_end_date: str | None = None,
-        customer_id: str,
-    ) -> Mandate:
-        """``command=pause`` (dates as Juspay takes them: epoch seconds as strings)."""
-        params = {
-            key: value
-            for key, value in (("pause_start_date", pause_start_date), ("pause_end_date", pause_end_date))
-            if value is not None
-        }
-        return self.mandate_command(mandate_id, "pause", customer_id=customer_id, params=params)
-
-    def resume_mandate(self, mandate_id: str, *, customer_id: str, resume_date: str | None = None) -> Mandate:
-        """``command=resume`` (``resume_date`` in epoch seconds, optional)."""
-        params = {"resume_date": resume_date} if resume_date is not None else {}
-        return self.mandate_command(mandate_id, "resume", customer_id=customer_id, params=params)
-
-    def list_mandates(self, customer_id: str) -> MandateList:
-        """``GET /customers/{customer_id}/mandates``."""
-        data = self._caller.call(
-            "list_mandates",
-            "GET",
-            f"/customers/{quote(customer_id, safe='')}/mandates",
-            routing_id=require_customer(customer_id),
-            retry=self._idempotent,
-        )
-        return parse_answer("list_mandates", MandateList, data)
-
     # --- Session -----------------------------------------------------------------------------------------
     def create_session(self, payload: Mapping[str, Any]) -> Session:
         """``POST /session`` (JSON): creates the order and returns the ``sdk_payload`` for the app.
@@ -331,22 +243,12 @@ class JuspayClient:
         ``Decimal`` values are sent as strings (Juspay's own samples send ``"amount": "1.0"``). Not
         retried once sent: it creates an order.
         """
-        routing_id = payload.get("customer_id") or payload.get("order_id")
-        if not routing_id:
-            raise ValueError("session payload needs customer_id or order_id")
-        body = json.dumps(payload, default=_json_default, separators=(",", ":"))
         data = self._caller.call(
             "create_session",
             "POST",
             "/session",
-            routing_id=str(routing_id),
+            routing_id=session_routing_id(payload),
             retry=self._single_shot,
-            json_body=body,
+            json_body=session_body(payload),
         )
         return parse_answer("create_session", Session, data)
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -7,7 +7,8 @@ import functools
 from aws_lambda_powertools.utilities import parameters
 
 from paybridge.config import JuspayConfig, Settings
-from paybridge.juspay.client import JuspayClient, parse_api_key_secret
+from paybridge.juspay.client import JuspayClient
+from paybridge.juspay.wire import parse_api_key_secret
 
 
 def juspay_client(settings: Settings, *, max_retries: int | None = None) -> JuspayClient:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from paybridge.juspay.calls import parse_answer
-from paybridge.juspay.client import JuspayClient, format_amount
+from paybridge.juspay.client import JuspayClient
+from paybridge.juspay.wire import format_amount
 from paybridge.models.mandate_debit import MandateExecution, Notification
 
 __all__ = ["MandateDebitCalls"]

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from paybridge.dal.pending_orders import STATUS_RESOLVED, PendingOrdersRepository
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.errors import ConflictError
 from paybridge.logic.pending_orders import send_outcome
+from paybridge.models.pending_order import STATUS_RESOLVED
 from paybridge.observability import logger
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paybridge.bus import SOURCE_PAYBRIDGE, EventPublisher
 from paybridge.dal.orders import OrderStatus, Transition
-from paybridge.dal.pending_orders import RESOLVED_BY_POLL, RESOLVED_BY_WEBHOOK, PendingOrdersRepository
+from paybridge.dal.pending_orders import PendingOrdersRepository
 from paybridge.errors import JuspayNotFoundError
 from paybridge.logic.pending_order_schedule import FollowSchedule
 from paybridge.logic.pending_orders import (
@@ -38,6 +38,7 @@ from paybridge.logic.pending_orders import (
     is_pending,
 )
 from paybridge.models.juspay import Order
+from paybridge.models.pending_order import RESOLVED_BY_POLL, RESOLVED_BY_WEBHOOK
 from paybridge.observability import MetricUnit, logger, metrics
 
 Outcome = Literal["pending", "resolved", "stale", "abandoned"]

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from paybridge.dal.orders import OrderRecord, OrderStatus
-from paybridge.dal.pending_orders import STATUS_ABANDONED, STATUS_FAILED, STATUS_STALE
 from paybridge.logic.classify_order import Classification, Outcome, classify_order
 from paybridge.logic.order_attempts import refunded_minor
 from paybridge.logic.pending_orders import is_pending
 from paybridge.models.juspay import Order
 from paybridge.models.money import to_minor
+from paybridge.models.pending_order import STATUS_ABANDONED, STATUS_FAILED, STATUS_STALE
 from paybridge.models.refund import REQUESTED, RefundRecord, next_transition
 
 __all__ = ["Action", "Facts", "Finding", "MismatchKind", "compare", "refunds_to_follow"]

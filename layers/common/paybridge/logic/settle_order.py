@@ -26,7 +26,6 @@ from typing import Any
 
 from paybridge.dal.ledger_table import WalletRead
 from paybridge.dal.orders import OrderRecord
-from paybridge.dal.pending_orders import STATUS_RESOLVED
 from paybridge.dal.settlement_reads import SettlementRead
 from paybridge.logic.classify_order import (
     Outcome,
@@ -60,6 +59,7 @@ from paybridge.logic.settlement_outcomes import (
     text,
 )
 from paybridge.models.juspay import Order
+from paybridge.models.pending_order import STATUS_RESOLVED
 from paybridge.observability import MetricUnit, logger, metrics
 
 __all__ = [

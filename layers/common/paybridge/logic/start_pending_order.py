@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from paybridge import jsonutil
 from paybridge.dal.dynamo import error_code
-from paybridge.dal.pending_orders import STATUS_RESOLVED, STATUS_WAITING
 from paybridge.logic.pending_order_schedule import FollowSchedule
 from paybridge.logic.pending_orders import execution_name, may_follow_again
+from paybridge.models.pending_order import STATUS_RESOLVED, STATUS_WAITING
 from paybridge.observability import MetricUnit, logger, metrics
 
 if TYPE_CHECKING:
