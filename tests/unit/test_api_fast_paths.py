@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.data_classes.common import CaseInsensitiveDict
 from pydantic import BaseModel, Field
 
-from paybridge import api, observability
+from paybridge import api, api_validation, observability
 from paybridge.models.validation import ApiAnswer, ApiRequest
 
 
@@ -80,11 +80,11 @@ def _routes(app: APIGatewayRestResolver) -> APIGatewayRestResolver:
 def _powertools_only() -> APIGatewayRestResolver:
     app = api.new_resolver()
     # Powertools' request path, behind the same JSON-only body reading (415), which is not under test here.
-    request = api._JsonOnlyRequestValidation()
+    request = api_validation.JsonOnlyValidation()
     request.handler = functools.partial(OpenAPIRequestValidationMiddleware.handler, request)  # type: ignore[method-assign]
     app._request_validation_middleware = request
     app._response_validation_middleware = OpenAPIResponseValidationMiddleware(
-        validation_serializer=api._compact_json
+        validation_serializer=api_validation.compact_json
     )
     app._response_builder_class = ResponseBuilder[Any]
     return _routes(app)
@@ -190,9 +190,10 @@ def test_compression_answers_as_powertools_does(path: str, headers: dict[str, st
     ],
 )
 def test_the_content_type_is_found_as_powertools_headers_find_it(headers: dict[str, str]) -> None:
-    assert api._content_type(headers) == (CaseInsensitiveDict(headers).get("content-type") or "")
+    found = api_validation.request_content_type(headers)
+    assert found == (CaseInsensitiveDict(headers).get("content-type") or "")
     status = FAST.resolve(_event("/body", '{"name": "ann"}', None, headers), None)["statusCode"]  # type: ignore[arg-type]
-    media = api._content_type(headers).strip().lower()
+    media = found.strip().lower()
     assert status == (200 if not media or media.startswith("application/json") else 415)
 
 
