@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
@@ -219,14 +218,12 @@ def test_bad_bodies_are_still_refused_with_the_envelope() -> None:
         assert set(json.loads(answer["body"])) >= {"error", "message", "retryable"}
 
 
-def test_only_a_webhook_body_is_parsed_for_correlation_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_request_body_is_parsed_for_correlation_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The webhook's ids are appended by ingestion once the delivery is authenticated and its body parsed.
     parsed: list[str] = []
-    monkeypatch.setattr(
-        observability, "json", SimpleNamespace(loads=lambda text: parsed.append(text) or json.loads(text))
-    )
+    monkeypatch.setattr(json, "loads", lambda text, **kw: parsed.append(text))
     request = {"httpMethod": "POST", "body": '{"customer_id": "c1", "order_id": "o1"}'}
     assert observability.correlation_ids(request) == {}
-    assert parsed == []
     webhook = {"httpMethod": "POST", "body": '{"id": "evt_1", "event_name": "X", "content": {}}'}
-    assert observability.correlation_ids(webhook) == {"juspay_event_id": "evt_1"}
-    assert len(parsed) == 1
+    assert observability.correlation_ids(webhook) == {}
+    assert parsed == []
