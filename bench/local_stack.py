@@ -4,7 +4,10 @@
 Throughput: distinct valid webhooks (Juspay's ``webhook_order_succeeded.json`` sample, a new event and order
 id each) POSTed with the stack's Basic credentials from N threads, a fixed count per concurrency; the figure
 is answers 200 per second of wall time, and the ratios of 8 and 32 threads to 1 compare within the run. The
-settlement and whatever else the bus starts run behind each webhook, as they would.
+settlement and whatever else the bus starts run behind each webhook, as they would. Each webhook's order is
+Juspay's first (the sample's order, put at the simulator through ``PUT /__sim/orders/{id}`` before its
+batch, untimed), so its settlement gets it from Order Status and records it once (it has no wallet part):
+nothing fails, nothing is retried, nothing lands in the dead-letter queue.
 
 Memory: resident set (``VmRSS``) of the stack process and all its descendants (the function workers) after a
 first batch (the warm-up, the throughput runs and a tenth of the wallet credits) and after the full batch
@@ -17,18 +20,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +37,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from demo.stack import free_port
+from paybridge_local import process
 from paybridge_local.stack import LocalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +78,15 @@ class Memory:
     total_requests: int
     total_rss: int
     processes: int
-    #: answers that were not 200/201 over the whole run (a webhook or credit that failed)
+    #: answers that were not 200/201 over the whole run (a webhook, credit or order put that failed)
     failures: int
     #: RSS of the stack process alone (moto, API, simulator, bus) at the two points; the rest is workers
     first_stack_rss: int = 0
     total_stack_rss: int = 0
     #: the failed answers by HTTP status
     failed_statuses: tuple[tuple[int, int], ...] = ()
+    #: processes of the tree after the first batch (workers start on demand, up to 4 per function)
+    first_processes: int = 0
 
     @property
     def growth_per_1000(self) -> float:
@@ -104,37 +105,6 @@ class StackRun:
 
     rates: list[Rate]
     memory: Memory
-
-
-@contextmanager
-def running(directory: Path) -> Iterator[tuple[dict[str, Any], subprocess.Popen[bytes]]]:
-    """``python -m paybridge_local`` on free ports until the block ends; yields its outputs and process."""
-    outputs = directory / "outputs.json"
-    # The stack's own defaults (credentials, time scale 1), whatever the caller's shell sets.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
-    env.update({name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")})
-    env.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": REGION})
-    log_path = directory / "local.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "paybridge_local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while not outputs.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the local stack did not start:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-            time.sleep(0.2)  # written in one go, but read it whole
-            yield json.loads(outputs.read_text()), process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
 
 
 def own_rss(pid: int) -> int:
@@ -172,17 +142,29 @@ def tree_rss(pid: int) -> tuple[int, int]:
     return total, count
 
 
-def webhook_bodies(prefix: str, count: int) -> list[bytes]:
-    """``count`` distinct webhooks: the sample with event id and order id ``<prefix>-<n>``."""
-    sample = json.loads(SAMPLE.read_text())
-    bodies = []
+@cache
+def _sample() -> dict[str, Any]:
+    sample: dict[str, Any] = json.loads(SAMPLE.read_text())
+    return sample
+
+
+def bench_orders(prefix: str, count: int) -> list[dict[str, Any]]:
+    """``count`` distinct orders: the sample webhook's order (Juspay's, in Order Status shape, CHARGED, no
+    wallet part) with order id ``<prefix>_<n>``, its customer one of the credit wallets."""
+    sample = _sample()["content"]["order"]
+    orders = []
     for n in range(count):
-        document = copy.deepcopy(sample)
-        document["id"] = f"evt_{prefix}_{n}"
-        order = document["content"]["order"]
+        order = copy.deepcopy(sample)
         order["order_id"] = order["txn_detail"]["order_id"] = f"{prefix}_{n}"
-        bodies.append(json.dumps(document).encode())
-    return bodies
+        order["customer_id"] = f"bench-{n % CREDIT_THREADS}"
+        orders.append(order)
+    return orders
+
+
+def webhook_body(order: dict[str, Any]) -> bytes:
+    """The sample ``ORDER_SUCCEEDED`` webhook about ``order``, with an event id of its own."""
+    document = {**_sample(), "id": f"evt_{order['order_id']}", "content": {"order": order}}
+    return json.dumps(document).encode()
 
 
 def signed_headers(url: str, body: bytes) -> dict[str, str]:
@@ -228,11 +210,25 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
     first_credits = credits // 10
     if webhooks <= first_webhooks:
         raise ValueError(f"--webhooks must exceed the first batch's {first_webhooks} (warm-up and rate runs)")
-    bodies = webhook_bodies(f"bench{int(time.time())}", webhooks)
+    orders = bench_orders(f"bench{int(time.time())}", webhooks)
     FAILED.clear()
-    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as (outputs, process):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        # the stack's own defaults (credentials, time scale 1), whatever the caller's shell sets
+        process.running(Path(tmp), process.isolated_environment(REGION)) as running,
+    ):
+        outputs, stack = running.outputs, running.process
         webhook_url = outputs["urls"]["webhook"]
         api = outputs["urls"]["api"].rstrip("/")
+        sim = outputs["urls"]["juspay"].rstrip("/")
+
+        def put_order(order: dict[str, Any]) -> Callable[[requests.Session], int]:
+            url = f"{sim}/__sim/orders/{order['order_id']}"
+
+            def put(session: requests.Session) -> int:
+                return session.put(url, json=order, timeout=120).status_code
+
+            return put
 
         def webhook(body: bytes) -> Callable[[requests.Session], int]:
             def post(session: requests.Session) -> int:
@@ -252,8 +248,12 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
 
             return post
 
-        calls = [webhook(b) for b in bodies]
-        _, failures, _ = send_all(calls[:WARMUP], max(CONCURRENCIES))
+        calls = [webhook(webhook_body(order)) for order in orders]
+        # Each order is Juspay's before its webhook, so its settlement finds it and settles once. Put batch
+        # by batch: the simulator's orders (in the stack process) grow with the count, as the load does.
+        puts = [put_order(order) for order in orders]
+        _, failures, _ = send_all(puts[:first_webhooks], CREDIT_THREADS)
+        failures += send_all(calls[:WARMUP], max(CONCURRENCIES))[1]
         rates, sent = [], WARMUP
         for concurrency in CONCURRENCIES:
             accepted, failed, seconds = send_all(calls[sent : sent + rate_webhooks], concurrency)
@@ -261,12 +261,13 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
             failures += failed
             sent += rate_webhooks
         failures += send_all([credit(n) for n in range(first_credits)], CREDIT_THREADS)[1]
-        first_rss, _ = tree_rss(process.pid)
-        first_stack_rss = own_rss(process.pid)
+        first_rss, first_processes = tree_rss(stack.pid)
+        first_stack_rss = own_rss(stack.pid)
+        failures += send_all(puts[sent:], CREDIT_THREADS)[1]
         failures += send_all(calls[sent:], max(CONCURRENCIES))[1]
         failures += send_all([credit(n) for n in range(first_credits, credits)], CREDIT_THREADS)[1]
-        total_rss, processes = tree_rss(process.pid)
-        total_stack_rss = own_rss(process.pid)
+        total_rss, processes = tree_rss(stack.pid)
+        total_stack_rss = own_rss(stack.pid)
     memory = Memory(
         first_webhooks + first_credits,
         first_rss,
@@ -277,6 +278,7 @@ def measure(rate_webhooks: int, webhooks: int, credits: int) -> StackRun:
         first_stack_rss,
         total_stack_rss,
         tuple(sorted(FAILED.items())),
+        first_processes,
     )
     return StackRun(rates, memory)
 
@@ -293,7 +295,7 @@ def report(run: StackRun) -> bool:
     m = run.memory
     print(
         f"rss after {m.first_requests} requests: {m.first_rss / 2**20:.0f} MiB; after {m.total_requests}: "
-        f"{m.total_rss / 2**20:.0f} MiB ({m.processes} processes); "
+        f"{m.total_rss / 2**20:.0f} MiB ({m.first_processes} then {m.processes} processes); "
         f"growth per 1000 requests: {m.growth_per_1000 / 2**20:.1f} MiB"
     )
     print(

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +11,8 @@ from typing import Any
 
 import requests
 
-from tests.conftest import free_port
+from paybridge_local.process import isolated_environment, running
 from tests.helpers import (
-    ROOT,
     load_sample,
     routing_violations_message,
     sigv4_headers,
@@ -34,57 +29,30 @@ def running_local_stack(
 
     ``env`` adds ``LOCAL_*`` variables as a user would set them (e.g. ``LOCAL_TIME_SCALE``).
     """
-    outputs = directory / "outputs.json"
-    extra = env or {}
-    variables = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCAL_"))}
-    variables.update(
-        {name: str(free_port()) for name in ("LOCAL_AWS_PORT", "LOCAL_API_PORT", "LOCAL_JUSPAY_PORT")}
-    )
-    variables.update({"LOCAL_OUTPUTS": str(outputs), "AWS_DEFAULT_REGION": "ap-south-1"})
+    variables = isolated_environment()
     # Lambda waits a minute, then two, before retrying a failed asynchronous invocation; tests wait 1 s, 2 s.
     variables["LOCAL_ASYNC_RETRY_SECONDS"] = "1"
     if parameter_overrides:
         variables["LOCAL_PARAMETER_OVERRIDES"] = parameter_overrides
-    variables.update(extra)
-    log_path = directory / "local.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "paybridge_local"],
-            cwd=ROOT,
-            env=variables,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while not outputs.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log_path.read_text()[-3000:])
-                time.sleep(0.2)
-            document = json.loads(outputs.read_text())
-            aws = {
-                "endpoint_url": document["urls"]["aws"],
-                "region_name": "ap-south-1",
-                "aws_access_key_id": "testing",
-                "aws_secret_access_key": "testing",
-            }
-            stack = {"outputs": document, "aws": aws, "process": process, "log": log_path}
-            yield stack
-            # Whatever ran against this stack, its Juspay calls must be routed by the customer id and send
-            # the version header (asked while it still runs: a test may have stopped it itself).
-            if process.poll() is None:
-                message = routing_violations_message(routing_violations(stack)) or version_violations_message(
-                    version_violations(stack)
-                )
-                if message:
-                    raise AssertionError(message)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+    variables.update(env or {})
+    with running(directory, variables, startup_s=90, stop_s=20) as started:
+        aws = {
+            "endpoint_url": started.outputs["urls"]["aws"],
+            "region_name": "ap-south-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        process = started.process
+        stack = {"outputs": started.outputs, "aws": aws, "process": process, "log": started.log_path}
+        yield stack
+        # Whatever ran against this stack, its Juspay calls must be routed by the customer id and send
+        # the version header (asked while it still runs: a test may have stopped it itself).
+        if process.poll() is None:
+            message = routing_violations_message(routing_violations(stack)) or version_violations_message(
+                version_violations(stack)
+            )
+            if message:
+                raise AssertionError(message)
 
 
 def call(local: dict[str, Any], method: str, path: str, body: Any = None) -> requests.Response:

@@ -150,6 +150,9 @@ def test_no_log_line_holds_a_secret_or_personal_data(
     assert settle
     assert all(r.get("order_id") for r in settle), settle[:3]
     assert any(str(r.get("juspay_event_id", "")).startswith("evt") for r in settle)
+    published = [r for r in records if r.get("message") == "webhook published"]
+    assert published
+    assert all(str(r.get("juspay_event_id", "")).startswith("evt") and r.get("order_id") for r in published)
 
 
 def test_the_state_machines_tasks_log_the_webhooks_correlation_ids(local: dict[str, Any]) -> None:

@@ -1,26 +1,29 @@
-"""paybridge.api's two shortcuts around Powertools' validation answer exactly as Powertools' own path does:
-a route that declares only a JSON body skips the header/query/cookie normalisation, and an answer the route
-built as its declared model is written to JSON once. Each case resolves the same event through the
-resolver and through one whose middlewares are Powertools' unchanged ones, and compares the whole answer."""
+"""paybridge.api's shortcuts around Powertools answer exactly as Powertools' own path does: a route that
+declares only a JSON body skips the header/query/cookie normalisation, an answer the route built as its
+declared model is written to JSON once, the Content-Type is found without copying the headers, and an answer
+nobody asked to compress skips the Accept-Encoding check. Each case resolves the same event through the
+resolver and through one whose middlewares and response builder are Powertools' unchanged ones, and compares
+the whole answer."""
 
 from __future__ import annotations
 
 import functools
 import json
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
     OpenAPIResponseValidationMiddleware,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.utilities.data_classes.common import CaseInsensitiveDict
 from pydantic import BaseModel, Field
 
-from paybridge import api, observability
+from paybridge import api, api_validation, observability
 from paybridge.models.validation import ApiAnswer, ApiRequest
 
 
@@ -61,18 +64,28 @@ def _routes(app: APIGatewayRestResolver) -> APIGatewayRestResolver:
     def wrapped(request: Annotated[_Request, Body()]) -> _Wrapper:
         return _Wrapper(answer=_Answer(text=request.name, count=request.count))
 
+    @app.post("/gzip", compress=True)
+    def gzip_route(request: Annotated[_Request, Body()]) -> _Answer:
+        return _Answer(text=request.name * 100, count=request.count)
+
+    @app.post("/gzip-answer")
+    def gzip_answer(request: Annotated[_Request, Body()]) -> _Answer:
+        body = {"text": request.name, "count": request.count}
+        return Response(200, content_types.APPLICATION_JSON, body, compress=True)  # type: ignore[return-value]
+
     return app
 
 
 def _powertools_only() -> APIGatewayRestResolver:
     app = api.new_resolver()
     # Powertools' request path, behind the same JSON-only body reading (415), which is not under test here.
-    request = api._JsonOnlyRequestValidation()
+    request = api_validation.JsonOnlyValidation()
     request.handler = functools.partial(OpenAPIRequestValidationMiddleware.handler, request)  # type: ignore[method-assign]
     app._request_validation_middleware = request
     app._response_validation_middleware = OpenAPIResponseValidationMiddleware(
-        validation_serializer=api._compact_json
+        validation_serializer=api_validation.compact_json
     )
+    app._response_builder_class = ResponseBuilder[Any]
     return _routes(app)
 
 
@@ -103,13 +116,19 @@ BODIES = [
 ]
 
 
-def _event(path: str, body: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
+def _event(
+    path: str,
+    body: str | None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", "X-Other": "v"} if headers is None else headers
     return {
         "resource": path,
         "path": path,
         "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json", "X-Other": "v"},
-        "multiValueHeaders": {"Content-Type": ["application/json"], "X-Other": ["v"]},
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
         "requestContext": {"resourcePath": path, "httpMethod": "POST", "stage": "dev"},
@@ -128,6 +147,15 @@ def _cases() -> Iterator[tuple[str, str | None, dict[str, str] | None]]:
     yield "/none", '{"name": "ann"}', None
 
 
+#: Accept-Encoding variants: compression happens only where the route or the answer asks for it.
+ENCODINGS: list[dict[str, str]] = [
+    {"Content-Type": "application/json"},
+    {"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate"},
+    {"content-type": "application/json", "accept-encoding": "br"},
+    {"Content-Type": "text/plain", "Accept-Encoding": "gzip"},
+]
+
+
 @pytest.mark.parametrize(("path", "body", "query"), list(_cases()))
 def test_the_shortcuts_answer_as_powertools_does(
     path: str, body: str | None, query: dict[str, str] | None
@@ -135,6 +163,43 @@ def test_the_shortcuts_answer_as_powertools_does(
     fast = FAST.resolve(_event(path, body, query), None)  # type: ignore[arg-type]
     slow = POWERTOOLS.resolve(_event(path, body, query), None)  # type: ignore[arg-type]
     assert fast == slow
+
+
+@pytest.mark.parametrize("headers", ENCODINGS)
+@pytest.mark.parametrize("path", ["/body", "/gzip", "/gzip-answer", "/none"])
+def test_compression_answers_as_powertools_does(path: str, headers: dict[str, str]) -> None:
+    event = _event(path, '{"name": "ann"}', None, headers)
+    fast = FAST.resolve(event, None)  # type: ignore[arg-type]
+    assert fast == POWERTOOLS.resolve(_event(path, '{"name": "ann"}', None, headers), None)  # type: ignore[arg-type]
+    if "text/plain" not in headers.values():  # (a 415 of a compress=True route is compressed too, alike)
+        gzip_asked = path.startswith("/gzip") and "gzip" in headers.get("Accept-Encoding", "")
+        assert (fast["statusCode"], fast["isBase64Encoded"]) == (200, gzip_asked)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json"},
+        {"content-type": "text/plain"},
+        {"CONTENT-TYPE": " Application/JSON; charset=utf-8"},
+        {"Content-Type": "text/plain", "content-type": "application/json"},
+        {"content-type": "application/json", "Content-Type": "text/plain"},
+        {"X-Other": "v"},
+        {},
+    ],
+)
+def test_the_content_type_is_found_as_powertools_headers_find_it(headers: dict[str, str]) -> None:
+    found = api_validation.request_content_type(headers)
+    assert found == (CaseInsensitiveDict(headers).get("content-type") or "")
+    status = FAST.resolve(_event("/body", '{"name": "ann"}', None, headers), None)["statusCode"]  # type: ignore[arg-type]
+    media = found.strip().lower()
+    assert status == (200 if not media or media.startswith("application/json") else 415)
+
+
+def test_a_request_body_model_names_its_fields_never_their_values() -> None:
+    request = _Request.model_validate({"name": "secret1", "count": 7})
+    assert repr(request) == str(request) == "_Request(fields=['count', 'name'])"
+    assert "secret1" not in repr({"request": request})
 
 
 def test_a_model_answer_is_written_once_and_as_ascii_json() -> None:
@@ -153,14 +218,12 @@ def test_bad_bodies_are_still_refused_with_the_envelope() -> None:
         assert set(json.loads(answer["body"])) >= {"error", "message", "retryable"}
 
 
-def test_only_a_webhook_body_is_parsed_for_correlation_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_request_body_is_parsed_for_correlation_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The webhook's ids are appended by ingestion once the delivery is authenticated and its body parsed.
     parsed: list[str] = []
-    monkeypatch.setattr(
-        observability, "json", SimpleNamespace(loads=lambda text: parsed.append(text) or json.loads(text))
-    )
+    monkeypatch.setattr(json, "loads", lambda text, **kw: parsed.append(text))
     request = {"httpMethod": "POST", "body": '{"customer_id": "c1", "order_id": "o1"}'}
     assert observability.correlation_ids(request) == {}
-    assert parsed == []
     webhook = {"httpMethod": "POST", "body": '{"id": "evt_1", "event_name": "X", "content": {}}'}
-    assert observability.correlation_ids(webhook) == {"juspay_event_id": "evt_1"}
-    assert len(parsed) == 1
+    assert observability.correlation_ids(webhook) == {}
+    assert parsed == []

@@ -127,14 +127,10 @@ def test_correlation_ids_from_every_input_shape() -> None:
     assert correlation_ids(bus) == {"juspay_event_id": "evt_1", "order_id": "o1", "bus_event_id": "b1"}
     api = {"httpMethod": "GET", "pathParameters": {"order_id": "o2"}, "body": None}
     assert correlation_ids(api) == {"order_id": "o2"}
+    # A webhook's body is the sender's word until authenticated: ingestion appends its ids, not the decorator.
     webhook = json.loads((ROOT / "events" / "webhook_order_succeeded.json").read_text())
-    ids = correlation_ids(webhook)
-    assert ids["juspay_event_id"].startswith("evt_")
-    assert ids["order_id"] == json.loads(webhook["body"])["content"]["order"]["order_id"]
+    assert correlation_ids(webhook) == {}
     assert correlation_ids({"order_id": "o3", "juspay_event_id": None, "follow": 1}) == {"order_id": "o3"}
-    assert correlation_ids({"httpMethod": "POST", "body": "{not json"}) == {}
-    deep = '{"event_name": "X", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    assert correlation_ids({"httpMethod": "POST", "body": deep}) == {}
     assert correlation_ids(["not", "a", "mapping"]) == {}
 
 

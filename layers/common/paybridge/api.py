@@ -1,4 +1,5 @@
-"""The HTTP edge, in one place: every API function builds its resolver here.
+"""The HTTP edge, in one place: every API function builds its resolver here (its validation middleware and
+response builder: ``paybridge.api_validation``).
 
 Routes declare typed inputs and answers (Powertools' OpenAPI validation: ``Body``/``Path`` annotations and
 response models); request bodies are read with :func:`paybridge.jsonutil.loads_request` (exact ``Decimal``, no
@@ -16,28 +17,19 @@ import base64
 import binascii
 import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
-    OpenAPIRequestValidationMiddleware,
-    OpenAPIResponseValidationMiddleware,
-    _request_body_to_args,
-    _validate_field,
-)
-from aws_lambda_powertools.event_handler.openapi.compat import _normalize_errors
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
-    RequestValidationError,
     ValidationException,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
 from paybridge import jsonutil
+from paybridge.api_validation import AnswerBuilder, AnswerValidation, JsonOnlyValidation, compact_json
 from paybridge.errors import (
     BadRequestError,
     DependencyUnavailableError,
@@ -48,10 +40,6 @@ from paybridge.errors import (
 from paybridge.models.api import ErrorBody
 from paybridge.models.validation import errors_envelope
 from paybridge.observability import logger
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.api_gateway import Route
-    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 #: What each status means on this API (the OpenAPI document lists them per operation).
 ERROR_DESCRIPTIONS: dict[int, str] = {
@@ -106,87 +94,25 @@ def new_resolver() -> APIGatewayRestResolver:
         json_body_deserializer=jsonutil.loads_request,
         # Answers are validated into their models in JSON mode first (money as strings, no float can
         # reach here), so the C encoder writes them; compact like every other body.
-        serializer=_compact_json,
+        serializer=compact_json,
     )
     # Powertools also parses form and multipart bodies (and a multipart type without a boundary raises a
     # bare ValueError): this API takes JSON only, so anything else is refused before any parsing.
-    app._request_validation_middleware = _JsonOnlyRequestValidation()
-    app._response_validation_middleware = _AnswerValidation(validation_serializer=_compact_json)
+    # One middleware validates the request and then the answer: Powertools' separate answer middleware is
+    # removed, so each call passes one middleware frame fewer (the route has no middlewares in between).
+    app._request_validation_middleware = JsonOnlyValidation(
+        AnswerValidation(validation_serializer=compact_json)
+    )
+    del app._response_validation_middleware
+    app._response_builder_class = AnswerBuilder
     register_error_handlers(app)
     return app
-
-
-class _JsonOnlyRequestValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, with request bodies read as JSON only (415 for anything else)."""
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-
-    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
-        """Validates the request's declared inputs; a route declaring only a body skips the rest."""
-        route: Route = app.context["_route"]
-        dependant = route.dependant
-        if dependant.path_params + dependant.query_params + dependant.header_params + dependant.cookie_params:
-            return super().handler(app, next_middleware)
-        # Powertools would normalise every header, query string and cookie to validate none of them.
-        values: dict[str, Any] = {}
-        errors: list[Any] = []
-        if dependant.body_params:
-            body = self._get_body(app)
-            [field, *others] = dependant.body_params
-            if isinstance(body, dict) and not others and not getattr(field.field_info, "embed", None):
-                # One model taking the whole JSON object: what Powertools does for it, without its checks
-                # for form data (lists, uploads) that a JSON object never needs.
-                values[field.name] = _validate_field(
-                    field=field, value=body, loc=("body",), existing_errors=errors
-                )
-            else:
-                values, errors = _request_body_to_args(dependant.body_params, body)
-        if errors:
-            raise RequestValidationError(_normalize_errors(errors))
-        app.context["_route_args"] = values
-        return next_middleware(app)
-
-    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
-        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
-        if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
-            raise RequestUnsupportedContentType(
-                "Unsupported content type",
-                errors=[
-                    {
-                        "type": "unsupported_content_type",
-                        "loc": ("body",),
-                        "msg": "the body must be application/json",
-                    }
-                ],
-            )
-        # JSON (or no content type, which Powertools also reads as JSON): parsed once, by loads_request.
-        body: dict[str, Any] = self._parse_json_data(app)
-        return body
-
-
-class _AnswerValidation(OpenAPIResponseValidationMiddleware):
-    """Powertools' answer validation; an answer the route already built as its declared model (validated
-    when it was made) is written to JSON once, straight from the model."""
-
-    def _handle_response(self, *, route: Route, response: Response[Any]) -> Response[Any]:
-        field, body = route.dependant.return_param, response.body
-        if field is not None and isinstance(body, BaseModel) and type(body) is field.type_:
-            # The same JSON Powertools writes (by alias, JSON mode, compact, ASCII), in one pass.
-            response.body = body.model_dump_json(by_alias=True, ensure_ascii=True)
-            return response
-        answer: Response[Any] = super()._handle_response(route=route, response=response)
-        return answer
 
 
 def model_response(status_code: int, body: dict[str, Any]) -> Response[Any]:
     """An answer with a status other than the route's default; Powertools validates ``body`` into the
     route's answer model on the way out (once), as for a plain return."""
     return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-#: One encoder for every compact body (``json.dumps`` with options builds a new one per call).
-_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def json_response(status_code: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:

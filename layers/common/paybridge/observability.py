@@ -11,7 +11,6 @@ Juspay event id and the order id of the invocation on every record it writes.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -69,8 +68,9 @@ def correlation_ids(event: Any) -> dict[str, str]:
     """The Juspay event id and the order id an invocation is about, from whichever input shape it has.
 
     EventBridge events carry them in ``detail`` (``event_id``, ``order_id``); Step Functions task inputs at
-    the top level (``juspay_event_id``, ``order_id``); API requests in the path (``order_id``) or, for the
-    webhook, in its body (``id``, ``content.order.order_id``). Anything else names none.
+    the top level (``juspay_event_id``, ``order_id``); API requests in the path (``order_id``). A webhook's
+    body is not read here: ingestion appends its ids once the delivery is authenticated and parsed (an
+    unauthenticated body's ids are the sender's word, and the body is parsed once). Anything else names none.
     """
     if not isinstance(event, Mapping):
         return {}
@@ -85,26 +85,9 @@ def correlation_ids(event: Any) -> dict[str, str]:
     elif "httpMethod" in event or "requestContext" in event:
         path = event.get("pathParameters")
         found = {"order_id": path.get("order_id") if isinstance(path, Mapping) else None}
-        found.update(_webhook_ids(event.get("body")))
     else:
         found = {"juspay_event_id": event.get("juspay_event_id"), "order_id": event.get("order_id")}
     return {k: v for k, v in found.items() if isinstance(v, str) and v}
-
-
-def _webhook_ids(body: Any) -> dict[str, Any]:
-    # Only a webhook body has these; anything unparsable simply names nothing (the route answers it).
-    if not isinstance(body, str) or '"event_name"' not in body or not body.lstrip().startswith("{"):
-        return {}  # not a webhook: no other body is parsed twice just to find no ids in it
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):  # nesting too deep for the parser: the route answers 400
-        return {}
-    if not isinstance(document, dict) or "event_name" not in document:
-        return {}
-    content = document.get("content")
-    order = content.get("order") if isinstance(content, dict) else None
-    order_id = order.get("order_id") if isinstance(order, dict) else None
-    return {"juspay_event_id": document.get("id"), "order_id": order_id}
 
 
 def log_correlation_ids[HandlerT: Callable[..., Any]](handler: HandlerT) -> HandlerT:

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from paybridge.logic.sign_sdk_payload import MERCHANT_CONTAINER_LIST_KEY, build_process_payload, offer_wallet
+from paybridge.logic.sdk_payloads import MERCHANT_CONTAINER_LIST_KEY, build_process_payload, offer_wallet
 from paybridge.models.sdk import parse_process_request
 from paybridge.signer import KmsSigner, PemSigner, Signer
 

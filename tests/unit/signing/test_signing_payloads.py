@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from paybridge.logic.sign_sdk_payload import (
+from paybridge.logic.sdk_payloads import (
     MERCHANT_CONTAINER_LIST_KEY,
     SignedOrder,
     SignedProcessPayload,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paybridge.errors import UnprocessableError
-from paybridge.logic.sign_sdk_payload import MERCHANT_CONTAINER_LIST_KEY, build_process_payload, offer_wallet
+from paybridge.logic.sdk_payloads import MERCHANT_CONTAINER_LIST_KEY, build_process_payload, offer_wallet
 from paybridge.models.money import MAX_REQUEST_AMOUNT as MAX_AMOUNT
 from paybridge.models.money import from_minor
 from paybridge.models.sdk import json_number, parse_process_request

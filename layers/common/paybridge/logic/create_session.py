@@ -12,12 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from paybridge.logic.sign_sdk_payload import (
-    MERCHANT_CONTAINER_LIST_KEY,
-    SignedOrderRecorder,
-    WalletReader,
-    offer_wallet,
-)
+from paybridge.logic.sdk_payloads import MERCHANT_CONTAINER_LIST_KEY, offer_wallet
+from paybridge.logic.sign_sdk_payload import SignedOrderRecorder, WalletReader
 from paybridge.models.juspay import Session
 from paybridge.models.money import format_major
 from paybridge.models.sdk import ProcessRequest, WalletOffer, merchant_container_list_json

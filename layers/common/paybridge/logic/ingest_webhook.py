@@ -117,8 +117,11 @@ def ingest_webhook(headers: Mapping[str, str], body: bytes, deps: IngestDependen
         )
     envelope, document = parse_webhook_body(body)
     body_sha256, content_json = canonical_body(document)
+    # The correlation keys every function logs (observability.CORRELATION_KEYS), from the authenticated body.
+    ids = {"juspay_event_id": envelope.id, "order_id": envelope.order_id}
     logger.append_keys(
-        webhook_id=envelope.id, event_name=envelope.event_name.encode("unicode_escape").decode()
+        **{k: v for k, v in ids.items() if v},
+        event_name=envelope.event_name.encode("unicode_escape").decode(),
     )
     received = ReceivedWebhook(
         event_id=envelope.id,

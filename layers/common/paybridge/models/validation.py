@@ -136,6 +136,13 @@ class ApiRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def __repr__(self) -> str:
+        # Names the fields given, never their values: a body may carry customer contact data, and Powertools
+        # writes the route's arguments into a debug message on every call (formatted even when not logged).
+        return f"{type(self).__name__}(fields={sorted(self.model_fields_set)})"
+
+    __str__ = __repr__
+
 
 class ApiAnswer(BaseModel):
     """Base of every answer model (documented in the OpenAPI document, validated on the way out)."""
