@@ -12,6 +12,9 @@ moto 5.2.5, as a long-running local AWS, grows with every request in ways AWS do
   items whose TTL attribute (a number, epoch seconds) is in the past, as DynamoDB's background deletion
   does (items whose value is more than five years old are left, as DynamoDB leaves them);
   :class:`TtlSweeper` runs it periodically in the local stack.
+* an EventBridge archive keeps each event as the dict it was sent as (about 10 KB for a webhook's event).
+  AWS keeps archives too, but not in the emulator's memory: :class:`CompactEvents` keeps each archived event
+  pickled and compressed (about 1 KB) and gives moto back equal dicts when it replays or counts them.
 * a queue keeps every message until it is deleted (moto does not drop messages past their retention
   period either). The local event tap is a queue nobody has to read, so :func:`cap_queue` bounds a queue to
   its newest messages.
@@ -20,17 +23,28 @@ moto 5.2.5, as a long-running local AWS, grows with every request in ways AWS do
 from __future__ import annotations
 
 import contextlib
+import pickle
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import moto
 from moto.core.common_models import BaseModel
 from moto.dynamodb.models import dynamodb_backends
+from moto.events.models import Archive
 from moto.sqs.models import Queue
 
-__all__ = ["MOTO_VERSION", "TtlSweeper", "cap_queue", "expire_items", "install", "uninstall"]
+__all__ = [
+    "MOTO_VERSION",
+    "CompactEvents",
+    "TtlSweeper",
+    "cap_queue",
+    "expire_items",
+    "install",
+    "uninstall",
+]
 
 #: The moto release whose model tracking, TTL bookkeeping and queue internals this module relies on.
 MOTO_VERSION = "5.2.5"
@@ -58,16 +72,50 @@ def _capped_add_message(self: Queue, message: Any) -> None:
                 self.pending_messages.difference_update(dropped)
 
 
+class CompactEvents:
+    """An archive's events, each stored pickled and zlib-compressed: what moto's ``Archive`` does with its
+    ``events`` list (append, iterate to replay, ``len`` to count, index), on about a tenth of the memory.
+    Each read builds a new dict equal to the one appended, so a replay cannot alter the archive."""
+
+    def __init__(self) -> None:
+        self._blobs: list[bytes] = []
+
+    def append(self, event: dict[str, Any]) -> None:
+        """Archives one event (level 1: the archive is written on every PutEvents, read rarely)."""
+        self._blobs.append(zlib.compress(pickle.dumps(event, protocol=pickle.HIGHEST_PROTOCOL), 1))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._load(blob) for blob in list(self._blobs))
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self._load(self._blobs[index])
+
+    @staticmethod
+    def _load(blob: bytes) -> dict[str, Any]:
+        event: dict[str, Any] = pickle.loads(zlib.decompress(blob))  # noqa: S301 (our own bytes)
+        return event
+
+
+def _compact_archive_init(self: Archive, *args: Any, **kwargs: Any) -> None:
+    _originals["archive_init"](self, *args, **kwargs)
+    self.events = CompactEvents()  # type: ignore[assignment]
+
+
 def install() -> None:
-    """Stops moto tracking every model object and lets queues be capped; idempotent."""
+    """Stops moto tracking every model object, compacts archives, lets queues be capped; idempotent."""
     if moto.__version__ != MOTO_VERSION:
         raise RuntimeError(f"moto_retention is written for moto {MOTO_VERSION}, not {moto.__version__}")
     if _originals:
         return
     _originals["new"] = BaseModel.__dict__["__new__"]
     _originals["add_message"] = Queue.add_message
+    _originals["archive_init"] = Archive.__init__
     BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
     Queue.add_message = _capped_add_message  # type: ignore[method-assign]
+    Archive.__init__ = _compact_archive_init  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -75,6 +123,7 @@ def uninstall() -> None:
     if _originals:
         BaseModel.__new__ = _originals.pop("new")  # type: ignore[method-assign]
         Queue.add_message = _originals.pop("add_message")  # type: ignore[method-assign]
+        Archive.__init__ = _originals.pop("archive_init")  # type: ignore[method-assign]
     _queue_caps.clear()
 
 

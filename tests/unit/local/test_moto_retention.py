@@ -4,10 +4,12 @@ moto's state lets go of it, a capped queue keeps its newest messages, expired TT
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 import weakref
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -150,3 +152,47 @@ def test_the_local_limits_come_from_the_environment() -> None:
     assert (settings.event_tap_limit, settings.sim_log_limit) == (50, 7)
     with pytest.raises(ValueError, match="LOCAL_EVENT_TAP_LIMIT"):
         LocalSettings.from_env({"LOCAL_EVENT_TAP_LIMIT": "0"})
+
+
+def test_an_archive_keeps_its_events_compact_and_replays_them_as_sent(aws: None) -> None:
+    from moto.events.models import events_backends
+
+    events = boto3.client("events", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    bus_arn = events.create_event_bus(Name="bus")["EventBusArn"]
+    events.create_archive(ArchiveName="all", EventSourceArn=bus_arn)
+    detail = {
+        "event_id": "evt_1",
+        "content": {"order": {"amount": "10.25", "txn_list": [{"n": i} for i in range(50)]}},
+    }
+    for n in range(3):
+        entry = {
+            "EventBusName": "bus",
+            "Source": "juspay",
+            "DetailType": f"T{n}",
+            "Detail": json.dumps(detail),
+        }
+        assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    archive = events_backends[ACCOUNT][REGION].archives["all"]
+    assert isinstance(archive.events, moto_retention.CompactEvents)
+    assert events.describe_archive(ArchiveName="all")["EventCount"] == 3
+    assert all(len(blob) < len(json.dumps(detail)) for blob in archive.events._blobs)
+
+    queue = sqs.create_queue(QueueName="replayed")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name="r", EventBusName="bus", EventPattern=json.dumps({"source": ["juspay"]}))
+    events.put_targets(Rule="r", EventBusName="bus", Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.start_replay(
+        ReplayName="again",
+        EventSourceArn=archive.arn,
+        EventStartTime=datetime(2000, 1, 1, tzinfo=UTC),
+        EventEndTime=datetime(2100, 1, 1, tzinfo=UTC),
+        Destination={"Arn": bus_arn},
+    )
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    replayed = [json.loads(m["Body"]) for m in messages]
+    assert sorted(r["detail-type"] for r in replayed) == ["T0", "T1", "T2"]
+    assert all(r["detail"] == detail and r["replay-name"] == "again" for r in replayed)
+    assert [e["detail-type"] for e in archive.events] == ["T0", "T1", "T2"]  # a replay leaves it as it was
