@@ -65,6 +65,21 @@ def test_every_sample_webhook_is_recorded_and_published(
     assert json.loads(stored["body"]["S"]) == document
 
 
+def test_the_stacks_archive_keeps_each_published_event_compact(
+    gateway: LocalApiGateway, stack: LocalStack, local_settings: LocalSettings
+) -> None:
+    from moto.events.models import events_backends
+
+    from paybridge_local.moto_retention import CompactEvents
+    from paybridge_local.provision import ACCOUNT_ID
+
+    sample = next(p for p in WEBHOOK_SAMPLES if p.name == "webhook_order_succeeded.json")
+    assert deliver(gateway, local_settings, sample.read_bytes()).status_code == 200
+    [archive] = events_backends[ACCOUNT_ID][stack.provisioned.region].archives.values()
+    assert isinstance(archive.events, CompactEvents)
+    assert [e["detail"]["event_id"] for e in archive.events] == [str(json.loads(sample.read_text())["id"])]
+
+
 def test_split_payment_webhook_carries_both_transactions(
     gateway: LocalApiGateway, stack: LocalStack, local_settings: LocalSettings
 ) -> None:
