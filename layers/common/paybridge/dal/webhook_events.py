@@ -122,26 +122,21 @@ class WebhookEventsRepository:
     def mark_published(self, event_id: str, token: str, *, bus_event_id: str, now: datetime) -> bool:
         """Notes that the event is on the bus, so later deliveries are duplicates. False when ``token`` no
         longer holds the event (its lease was taken over)."""
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key={"event_id": {"S": event_id}, "body_sha256": {"S": EVENT_KEY}},
-                UpdateExpression="SET #status = :published, published_at = :now, bus_event_id = :bus "
-                "REMOVE lease_until, lease_token",
-                ConditionExpression="lease_token = :token",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":published": {"S": STATUS_PUBLISHED},
-                    ":now": {"S": now.isoformat()},
-                    ":bus": {"S": bus_event_id},
-                    ":token": {"S": token},
-                },
-            )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(
+            self._client,
+            table_name=self.table_name,
+            key={"event_id": event_id, "body_sha256": EVENT_KEY},
+            expression="SET #status = :published, published_at = :now, bus_event_id = :bus "
+            "REMOVE lease_until, lease_token",
+            condition="lease_token = :token",
+            values={
+                ":published": STATUS_PUBLISHED,
+                ":now": now.isoformat(),
+                ":bus": bus_event_id,
+                ":token": token,
+            },
+            names={"#status": "status"},
+        )
 
     def release(self, event_id: str, token: str) -> bool:
         """Gives the lease up after a failed publish, so the resend takes the event over at once."""
